@@ -1,0 +1,48 @@
+// API schema detection: a pure function of the request path, driven by one table, so adding a
+// schema is one line. Also classifies CONNECT hosts, the only thing a tunnel reveals.
+
+/** The API family a request speaks. */
+export type SchemaId = 'anthropic' | 'openai' | 'openai-responses' | 'gemini' | 'ollama' | 'unknown';
+
+/** Every schema, in the order the UI lists them. */
+export const SCHEMAS: readonly SchemaId[] = [
+  'anthropic',
+  'openai',
+  'openai-responses',
+  'gemini',
+  'ollama',
+  'unknown',
+];
+
+// First match wins. Paths come from shared/fixtures/wire/paths.json (real SDK traffic); the query
+// string is never consulted. Vertex and Bedrock rows sit before the generic Gemini row because
+// Claude on Vertex also uses `…/models/<model>:<action>`.
+const PATH_RULES: readonly (readonly [RegExp, SchemaId])[] = [
+  [/\/publishers\/anthropic\/models\/[^/]+:(?:stream)?rawPredict$/i, 'anthropic'],
+  [/^\/model\/[^/]+\/invoke(?:-with-response-stream)?$/, 'anthropic'],
+  [/(?:^|\/)v1\/messages(?:\/|$)/, 'anthropic'],
+  [/\/chat\/completions$/, 'openai'],
+  [/(?:^|\/)v1\/(?:completions|embeddings)$/, 'openai'],
+  [/(?:^|\/)(?:v1|openai)\/responses(?:\/|$)/, 'openai-responses'],
+  [/\/(?:models|tunedModels)\/[^/:]+:[A-Za-z]+$/, 'gemini'],
+  [/^\/api\/(?:chat|generate|embed|embeddings|tags|show|ps)$/, 'ollama'],
+];
+
+/** Detects the schema from a path without its query string (`/v1/messages` → `anthropic`). */
+export function detectSchema(pathname: string): SchemaId {
+  for (const [pattern, schema] of PATH_RULES) {
+    if (pattern.test(pathname)) return schema;
+  }
+  return 'unknown';
+}
+
+const HOST_SCHEMAS: ReadonlyMap<string, SchemaId> = new Map([
+  ['api.anthropic.com', 'anthropic'],
+  ['api.openai.com', 'openai'],
+  ['generativelanguage.googleapis.com', 'gemini'],
+]);
+
+/** Classifies a CONNECT host name (`api.anthropic.com` → `anthropic`). */
+export function classifyHost(host: string): SchemaId {
+  return HOST_SCHEMAS.get(host.toLowerCase()) ?? 'unknown';
+}
