@@ -64,7 +64,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | { error: str
     const name = eq === -1 ? '' : spec.slice(0, eq);
     const url = eq === -1 ? '' : spec.slice(eq + 1);
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
-      return { error: `--upstream ${spec}: expected NAME=URL with a name of letters, digits, . _ -` };
+      return {
+        error: `--upstream ${spec}: expected NAME=URL with a name of letters, digits, . _ -`,
+      };
     }
     if (!isHttpUrl(url)) return { error: `--upstream ${spec}: "${url}" is not an http(s) URL` };
     upstreams[name] = url;

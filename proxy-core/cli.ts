@@ -47,7 +47,9 @@ function serve(proxy: Proxy): void {
   );
   // A failure inside one request must never end the process: report it and keep serving.
   process.on('uncaughtException', (err) => {
-    process.stderr.write(`memex-proxy: internal error (kept running): ${err.stack ?? err.message}\n`);
+    process.stderr.write(
+      `memex-proxy: internal error (kept running): ${err.stack ?? err.message}\n`,
+    );
   });
   process.on('unhandledRejection', (reason) => {
     process.stderr.write(`memex-proxy: unhandled rejection (kept running): ${String(reason)}\n`);
@@ -59,7 +61,9 @@ function serve(proxy: Proxy): void {
       process.exit(0);
     }
     stopping = true;
-    process.stderr.write(`memex-proxy: ${signal}, finishing requests in flight (up to ${DRAIN_MS / 1000} s)\n`);
+    process.stderr.write(
+      `memex-proxy: ${signal}, finishing requests in flight (up to ${DRAIN_MS / 1000} s)\n`,
+    );
     void proxy.close(DRAIN_MS).then(() => {
       process.exit(0);
     });
@@ -75,4 +79,3 @@ function readVersion(): string {
 }
 
 main(process.argv.slice(2));
-

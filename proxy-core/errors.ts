@@ -78,7 +78,7 @@ export function toProxyErrorCode(err: unknown): ProxyErrorCode {
 /** The errno string (`ECONNREFUSED`, `CERT_HAS_EXPIRED`, …) of an error, if it has one. */
 export function errnoOf(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
-  const code = (err as { code: unknown }).code;
+  const code = err.code;
   return typeof code === 'string' ? code : undefined;
 }
 

@@ -1,13 +1,13 @@
 // One request/response pair as memex tracks it: the ServerResponse subclass the server creates,
 // carrying what accounting needs as plain fields (no side tables), recorded once at close.
 
-import { ServerResponse, type ClientRequest, type IncomingMessage } from 'node:http';
+import { ServerResponse, type ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { DEFAULT_CONFIG, type Timeouts } from './config.js';
 import type { SchemaId } from './schema.js';
 import type { Stats } from './stats.js';
 
-export class Exchange extends ServerResponse<IncomingMessage> {
+export class Exchange extends ServerResponse {
   schema: SchemaId = 'unknown';
   /** Upstream host, for stats. */
   host = '';

@@ -110,7 +110,11 @@ function onProxyRes(proxyRes: IncomingMessage, _req: IncomingMessage, res: Serve
     return;
   }
   res.upstreamRequest?.setTimeout(res.timeouts.stream_idle_ms);
-  res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, withoutHopByHop(proxyRes.rawHeaders));
+  res.writeHead(
+    proxyRes.statusCode ?? 502,
+    proxyRes.statusMessage,
+    withoutHopByHop(proxyRes.rawHeaders),
+  );
   res.flushHeaders();
   // pipeline destroys both sides if either fails: an upstream reset mid-body cuts the client.
   pipeline(proxyRes, res, ignoreRelayEnd);

@@ -2,7 +2,8 @@
 // schema is one line. Also classifies CONNECT hosts, the only thing a tunnel reveals.
 
 /** The API family a request speaks. */
-export type SchemaId = 'anthropic' | 'openai' | 'openai-responses' | 'gemini' | 'ollama' | 'unknown';
+export type SchemaId =
+  'anthropic' | 'openai' | 'openai-responses' | 'gemini' | 'ollama' | 'unknown';
 
 /** Every schema, in the order the UI lists them. */
 export const SCHEMAS: readonly SchemaId[] = [

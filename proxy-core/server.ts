@@ -64,7 +64,10 @@ export class ListenError extends Error {
 interface Routing {
   readonly config: Config;
   readonly upstreamNames: ReadonlySet<string>;
-  readonly upstreams: ReadonlyMap<string, { readonly host: string; readonly options: ServerOptions }>;
+  readonly upstreams: ReadonlyMap<
+    string,
+    { readonly host: string; readonly options: ServerOptions }
+  >;
   readonly tunnels: TunnelPolicy;
 }
 
@@ -128,10 +131,16 @@ export async function createProxy(config: Config, stats: Stats = createStats()):
       server.setTimeout(next.timeouts.stream_idle_ms);
     },
     async close(graceMs = 10_000) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
       server.closeIdleConnections();
       for (const socket of tunnels) socket.destroy();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      const timer = setTimeout(() => {
+        server.closeAllConnections();
+      }, graceMs);
       await closed;
       clearTimeout(timer);
       forwarder.close();

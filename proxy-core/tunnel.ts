@@ -50,7 +50,11 @@ export function handleConnect(
   const target = parseAuthority(authority);
   if (target === null) {
     stats.tunnelFailed();
-    sendRawError(client, 'BAD_REQUEST', `CONNECT target "${authority.slice(0, 200)}" is not host:port`);
+    sendRawError(
+      client,
+      'BAD_REQUEST',
+      `CONNECT target "${authority.slice(0, 200)}" is not host:port`,
+    );
     return;
   }
   if (policy.connectPorts !== null && !policy.connectPorts.has(target.port)) {

@@ -76,7 +76,11 @@ function runWorker(channel: Channel): void {
   channel.onMessage((value) => {
     const message = parseMainMessage(value);
     if (message === null) {
-      void report('BAD_MESSAGE', `worker ignored a malformed message: ${JSON.stringify(value)}`, false);
+      void report(
+        'BAD_MESSAGE',
+        `worker ignored a malformed message: ${JSON.stringify(value)}`,
+        false,
+      );
       return;
     }
     // One message at a time, in order: a stop never overtakes the start before it.

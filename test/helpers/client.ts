@@ -42,7 +42,9 @@ export function sendRaw(port: number, bytes: string | Buffer): Promise<string> {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('end', () => {
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    });
     socket.on('error', reject);
     socket.write(bytes);
   });

@@ -40,7 +40,11 @@ export async function startProxy(
 
 /** Closes a server and every connection it still has. */
 export async function closeServer(server: Server): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
   server.closeAllConnections();
   await closed;
 }
