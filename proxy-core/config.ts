@@ -46,3 +46,220 @@ export const DEFAULT_CONFIG: Config = {
     tunnel_idle_ms: 3_600_000,
   },
 };
+
+/** The formats a config file may be written in. */
+export type ConfigFormat = 'yaml' | 'toml';
+
+export type ConfigErrorCode = 'CONFIG_INVALID' | 'CONFIG_SYNTAX' | 'CONFIG_NOT_FOUND' | 'CONFIG_UNREADABLE';
+
+/** One problem in a config, located as precisely as the parser allows. */
+export interface ConfigIssue {
+  /** Dotted key path (`upstreams.openai`); '' for the document itself. */
+  readonly keyPath: string;
+  readonly message: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/**
+ * A config that cannot be used. Its message has one line per issue, each
+ * `FILE:LINE:COLUMN: KEY.PATH: what is wrong`.
+ */
+export class ConfigError extends Error {
+  readonly code: ConfigErrorCode;
+  readonly file: string;
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(
+    code: ConfigErrorCode,
+    file: string,
+    issues: readonly ConfigIssue[],
+    options?: { cause?: unknown },
+  ) {
+    super(issues.map((issue) => formatIssue(file, issue)).join('\n'), options);
+    this.name = 'ConfigError';
+    this.code = code;
+    this.file = file;
+    this.issues = issues;
+  }
+
+  /** Key path of the first issue. */
+  get keyPath(): string {
+    return this.issues[0]?.keyPath ?? '';
+  }
+
+  /** Line of the first issue, when known. */
+  get line(): number | undefined {
+    return this.issues[0]?.line;
+  }
+}
+
+function formatIssue(file: string, issue: ConfigIssue): string {
+  const where =
+    issue.line === undefined
+      ? file
+      : issue.column === undefined
+        ? `${file}:${issue.line}`
+        : `${file}:${issue.line}:${issue.column}`;
+  return issue.keyPath === ''
+    ? `${where}: ${issue.message}`
+    : `${where}: ${issue.keyPath}: ${issue.message}`;
+}
+
+const UPSTREAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const TIMEOUT_KEYS = ['connect_ms', 'response_header_ms', 'stream_idle_ms', 'tunnel_idle_ms'] as const;
+const TOP_KEYS = ['host', 'port', 'upstreams', 'connect_ports', 'timeouts'] as const;
+
+/** Finds where a key path sits in the source text (1-based), when the format can say. */
+type Locate = (path: readonly string[]) => { line: number; column: number } | undefined;
+
+/**
+ * Checks a parsed config document and layers it on `base` (upstreams are merged by name). Throws
+ * a ConfigError listing every problem, each with its key path and, through `locate`, its line.
+ */
+export function toConfig(
+  value: unknown,
+  file: string,
+  locate: Locate = () => undefined,
+  base: Config = DEFAULT_CONFIG,
+): Config {
+  const issues: ConfigIssue[] = [];
+  const report = (path: readonly string[], message: string): void => {
+    issues.push({ keyPath: path.join('.'), message, ...locate(path) });
+  };
+  if (value === null || value === undefined) return base;
+  if (!isPlainObject(value)) {
+    report([], 'expected a mapping of keys (host, port, upstreams, connect_ports, timeouts)');
+    throw new ConfigError('CONFIG_INVALID', file, issues);
+  }
+
+  checkKeys(value, [], TOP_KEYS, report);
+  const host = value['host'] === undefined ? base.host : checkHost(value['host'], report);
+  const port = value['port'] === undefined ? base.port : checkPort(value['port'], report);
+  const upstreams = { ...base.upstreams };
+  if (value['upstreams'] !== undefined) {
+    const given = value['upstreams'];
+    if (!isPlainObject(given)) report(['upstreams'], 'expected a mapping of name: URL');
+    else {
+      for (const [name, url] of Object.entries(given)) {
+        if (!UPSTREAM_NAME.test(name)) {
+          report(['upstreams', name], 'a route name uses only letters, digits, ".", "_" and "-"');
+        } else if (typeof url !== 'string' || !isHttpUrl(url)) {
+          report(['upstreams', name], `${show(url)} is not an http(s) URL`);
+        } else upstreams[name] = url;
+      }
+    }
+  }
+  let connectPorts = base.connect_ports;
+  if (value['connect_ports'] !== undefined) {
+    const given = value['connect_ports'];
+    if (!Array.isArray(given)) report(['connect_ports'], 'expected a list of ports, e.g. [443]');
+    else {
+      given.forEach((item: unknown, index) => {
+        if (!isInteger(item) || item < 1 || item > 65535) {
+          report(['connect_ports', String(index)], `${show(item)} is not a port from 1 to 65535`);
+        }
+      });
+      connectPorts = given as number[];
+    }
+  }
+  const timeouts = { ...base.timeouts };
+  if (value['timeouts'] !== undefined) {
+    const given = value['timeouts'];
+    if (!isPlainObject(given)) report(['timeouts'], 'expected a mapping of timeouts in ms');
+    else {
+      checkKeys(given, ['timeouts'], TIMEOUT_KEYS, report);
+      for (const key of TIMEOUT_KEYS) {
+        const ms = given[key];
+        if (ms === undefined) continue;
+        if (!isInteger(ms) || ms <= 0) {
+          report(['timeouts', key], `${show(ms)} is not a positive whole number of milliseconds`);
+        } else timeouts[key] = ms;
+      }
+    }
+  }
+  if (issues.length > 0) throw new ConfigError('CONFIG_INVALID', file, issues);
+  return { host, port, upstreams, connect_ports: connectPorts, timeouts };
+}
+
+function checkKeys(
+  map: Record<string, unknown>,
+  path: readonly string[],
+  allowed: readonly string[],
+  report: (path: readonly string[], message: string) => void,
+): void {
+  for (const key of Object.keys(map)) {
+    if (allowed.includes(key)) continue;
+    const guess = closest(key, allowed);
+    report(
+      [...path, key],
+      `unknown key${guess === undefined ? '' : ` (did you mean "${guess}"?)`}; ` +
+        `known keys: ${allowed.join(', ')}`,
+    );
+  }
+}
+
+function checkHost(value: unknown, report: (path: readonly string[], message: string) => void): string {
+  if (typeof value === 'string' && value.trim() !== '' && !/[\s/]/.test(value)) return value;
+  report(['host'], `${show(value)} is not a host name or address`);
+  return '';
+}
+
+function checkPort(value: unknown, report: (path: readonly string[], message: string) => void): number {
+  if (isInteger(value) && value >= 0 && value <= 65535) return value;
+  report(['port'], `${show(value)} is not a port from 0 to 65535`);
+  return 0;
+}
+
+/** The allowed key nearest to a typo (edit distance ≤ 2), if any. */
+export function closest(key: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of allowed) {
+    const distance = editDistance(key.toLowerCase(), candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function isInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value);
+}
+
+/** True for an absolute http:// or https:// URL with a host. */
+export function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return String(value as number | boolean);
+}
