@@ -146,3 +146,10 @@ test('a bad MEMEX_PORT is an error naming the variable', () => {
   });
   assert.equal(applyEnv(DEFAULT_CONFIG, { MEMEX_PORT: '' }).port, 8080);
 });
+
+test('the example files in the repo parse to exactly the defaults', async () => {
+  for (const name of ['memex.yml', 'memex.toml']) {
+    const path = new URL(`../../../proxy-core/examples/${name}`, import.meta.url).pathname;
+    assert.deepEqual(await loadConfigFile(path), DEFAULT_CONFIG, name);
+  }
+});
