@@ -55,7 +55,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | { error: str
       },
     }));
   } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
+    // parseArgs spreads some messages over lines ("argument is ambiguous.\nDid you forget…").
+    const message = err instanceof Error ? err.message : String(err);
+    return { error: message.replaceAll('\n', ' ') };
   }
 
   const upstreams: Record<string, string> = {};

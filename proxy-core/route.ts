@@ -58,6 +58,11 @@ export function route(url: string, upstreams: ReadonlySet<string>): Route {
 }
 
 function routeAbsoluteForm(url: string): Route {
+  // An http(s) URI with an empty host must be rejected (RFC 9110 §4.2.1); WHATWG URL would
+  // instead take the first path segment as the host (`http:///x` → `http://x/`).
+  if (/^https?:\/\/[/\\]/i.test(url)) {
+    return { kind: 'reject', code: 'BAD_REQUEST', message: 'request URL has no host', path: '' };
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -68,9 +73,6 @@ function routeAbsoluteForm(url: string): Route {
       message: `request target "${truncate(url)}" is not a valid URL`,
       path: '',
     };
-  }
-  if (parsed.hostname === '') {
-    return { kind: 'reject', code: 'BAD_REQUEST', message: 'request URL has no host', path: '' };
   }
   return {
     kind: 'forward',

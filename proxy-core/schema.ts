@@ -23,14 +23,16 @@ const PATH_RULES: readonly (readonly [RegExp, SchemaId])[] = [
   [/^\/model\/[^/]+\/invoke(?:-with-response-stream)?$/, 'anthropic'],
   [/(?:^|\/)v1\/messages(?:\/|$)/, 'anthropic'],
   [/\/chat\/completions$/, 'openai'],
-  [/(?:^|\/)v1\/(?:completions|embeddings)$/, 'openai'],
+  [/(?:^|\/)(?:v1|openai\/deployments\/[^/]+)\/(?:completions|embeddings)$/, 'openai'],
   [/(?:^|\/)(?:v1|openai)\/responses(?:\/|$)/, 'openai-responses'],
   [/\/(?:models|tunedModels)\/[^/:]+:[A-Za-z]+$/, 'gemini'],
   [/^\/api\/(?:chat|generate|embed|embeddings|tags|show|ps)$/, 'ollama'],
 ];
 
-/** Detects the schema from a path without its query string (`/v1/messages` → `anthropic`). */
-export function detectSchema(pathname: string): SchemaId {
+/** Detects the schema from a path, ignoring any query (`/v1/messages?beta=true` → `anthropic`). */
+export function detectSchema(path: string): SchemaId {
+  const queryAt = path.indexOf('?');
+  const pathname = queryAt === -1 ? path : path.slice(0, queryAt);
   for (const [pattern, schema] of PATH_RULES) {
     if (pattern.test(pathname)) return schema;
   }
@@ -45,5 +47,7 @@ const HOST_SCHEMAS: ReadonlyMap<string, SchemaId> = new Map([
 
 /** Classifies a CONNECT host name (`api.anthropic.com` → `anthropic`). */
 export function classifyHost(host: string): SchemaId {
-  return HOST_SCHEMAS.get(host.toLowerCase()) ?? 'unknown';
+  // A fully qualified name may end in a dot (RFC 1034 §3.1); it names the same host.
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  return HOST_SCHEMAS.get(name.toLowerCase()) ?? 'unknown';
 }

@@ -107,8 +107,10 @@ export function createStats(now: () => number = Date.now): Stats {
       tunnels.total++;
       tunnels.active++;
       const key = byHost.has(host) || byHost.size < TUNNEL_HOST_LIMIT ? host : OTHER_HOSTS;
+      // '(other)' gathers hosts of every schema, so it cannot take the first one's.
+      const label = key === host ? schema : 'unknown';
       const entry = byHost.get(key);
-      if (entry === undefined) byHost.set(key, { schema, count: 1 });
+      if (entry === undefined) byHost.set(key, { schema: label, count: 1 });
       else entry.count++;
       version++;
     },
