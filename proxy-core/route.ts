@@ -110,18 +110,33 @@ function routeOriginForm(url: string, upstreams: ReadonlySet<string>): Route {
 }
 
 function noRoute(pathname: string, upstreams: ReadonlySet<string>): Route {
-  const prefixes = [...upstreams].map((name) => `/${name}/…`).join(', ');
+  const served = [...upstreams].map((name) => `/${name}/…`);
+  for (const [path, upstream] of UNPREFIXED_EXAMPLES) {
+    if (upstreams.has(upstream)) served.push(path);
+  }
+  served.push('/_memex/stats', '/_memex/health');
   return {
     kind: 'reject',
     code: 'NO_ROUTE',
     message:
-      `no route for ${truncate(pathname)}: memex serves ${prefixes}, unprefixed /v1/messages and ` +
-      '/v1/chat/completions, /_memex/stats and /_memex/health; as a forward proxy it takes ' +
-      'absolute URLs (HTTP_PROXY) and CONNECT (HTTPS_PROXY)',
+      `no route for ${truncate(pathname)}: memex serves ${served.join(', ')}; as a forward ` +
+      'proxy it takes absolute URLs (HTTP_PROXY) and CONNECT (HTTPS_PROXY)',
     path: pathname,
   };
 }
 
+// Unprefixed paths named in the 404 message, with the upstream each needs.
+const UNPREFIXED_EXAMPLES: readonly (readonly [string, string])[] = [
+  ['/v1/messages', 'anthropic'],
+  ['/v1/chat/completions', 'openai'],
+  ['/v1/responses', 'openai'],
+  ['/v1beta/models/…:generateContent', 'gemini'],
+  ['/api/chat', 'ollama'],
+];
+
+// Echoed targets lose their query (it can carry a key, `?key=`) and are cut to a readable length.
 function truncate(text: string): string {
-  return text.length > 200 ? text.slice(0, 200) + '…' : text;
+  const queryAt = text.indexOf('?');
+  const bare = queryAt === -1 ? text : text.slice(0, queryAt);
+  return bare.length > 200 ? bare.slice(0, 200) + '…' : bare;
 }

@@ -322,17 +322,29 @@ test('answers an unknown path with NO_ROUTE whose message lists the configured r
     kind: 'reject',
     code: 'NO_ROUTE',
     message:
-      'no route for /v1/models: memex serves /anthropic/…, /openai/…, unprefixed /v1/messages ' +
-      'and /v1/chat/completions, /_memex/stats and /_memex/health; as a forward proxy it takes ' +
-      'absolute URLs (HTTP_PROXY) and CONNECT (HTTPS_PROXY)',
+      'no route for /v1/models: memex serves /anthropic/…, /openai/…, /v1/messages, ' +
+      '/v1/chat/completions, /v1/responses, /_memex/stats, /_memex/health; as a forward proxy ' +
+      'it takes absolute URLs (HTTP_PROXY) and CONNECT (HTTPS_PROXY)',
     path: '/v1/models',
   });
   const other = route('/nope', new Set(['local-llm', 'anthropic']));
   assert.ok(other.kind === 'reject');
   assert.match(
     other.message,
-    /^no route for \/nope: memex serves \/local-llm\/…, \/anthropic\/…, unprefixed /,
+    /^no route for \/nope: memex serves \/local-llm\/…, \/anthropic\/…, \/v1\/messages, \/_memex\/stats, /,
   );
+  const none = route('/nope', new Set());
+  assert.ok(none.kind === 'reject');
+  assert.match(
+    none.message,
+    /^no route for \/nope: memex serves \/_memex\/stats, \/_memex\/health; /,
+  );
+});
+
+test('keeps the query out of a BAD_REQUEST message that echoes the target', () => {
+  const result = route('http://[bad?key=secret-key', DEFAULT_NAMES);
+  assert.ok(result.kind === 'reject');
+  assert.equal(result.message.includes('secret-key'), false);
 });
 
 test('keeps the query, which may carry a key, out of a NO_ROUTE path and message', () => {
