@@ -2,7 +2,7 @@
 // message is a row in a table test.
 
 import { parseArgs } from 'node:util';
-import type { Config } from './config.js';
+import { isHttpUrl, isUpstreamName, type Config } from './config.js';
 
 /** What the command line asks for; absent fields leave the config as it is. */
 export interface CliOptions {
@@ -65,7 +65,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | { error: str
     const eq = spec.indexOf('=');
     const name = eq === -1 ? '' : spec.slice(0, eq);
     const url = eq === -1 ? '' : spec.slice(eq + 1);
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+    if (!isUpstreamName(name)) {
       return {
         error: `--upstream ${spec}: expected NAME=URL with a name of letters, digits, . _ -`,
       };
@@ -130,13 +130,4 @@ export function applyCliOptions(config: Config, options: CliOptions): Config {
 
 function toInteger(text: string): number | null {
   return /^\d{1,9}$/.test(text) ? Number(text) : null;
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
 }

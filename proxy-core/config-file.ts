@@ -72,7 +72,10 @@ export async function loadConfigFile(file: string, base: Config = DEFAULT_CONFIG
       [
         {
           keyPath: '',
-          message: errno === 'ENOENT' ? 'config file does not exist' : `cannot read config file (${errno ?? String(err)})`,
+          message:
+            errno === 'ENOENT'
+              ? 'config file does not exist'
+              : `cannot read config file (${errno ?? String(err)})`,
         },
       ],
       { cause: err },
@@ -90,14 +93,20 @@ export async function resolveConfig(options: ResolveOptions): Promise<ResolvedCo
 }
 
 /** Layers MEMEX_HOST and MEMEX_PORT on a config. */
-export function applyEnv(config: Config, env: Readonly<Record<string, string | undefined>>): Config {
+export function applyEnv(
+  config: Config,
+  env: Readonly<Record<string, string | undefined>>,
+): Config {
   const host = nonEmpty(env['MEMEX_HOST']);
   const portText = nonEmpty(env['MEMEX_PORT']);
   let port = config.port;
   if (portText !== undefined) {
     if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
       throw new ConfigError('CONFIG_INVALID', 'environment', [
-        { keyPath: 'MEMEX_PORT', message: `${JSON.stringify(portText)} is not a port from 0 to 65535` },
+        {
+          keyPath: 'MEMEX_PORT',
+          message: `${JSON.stringify(portText)} is not a port from 0 to 65535`,
+        },
       ]);
     }
     port = Number(portText);

@@ -35,7 +35,9 @@ function parseYaml(text: string, file: string, base: Config): Config {
     let offset: number | undefined;
     for (const key of path) {
       if (!isMap(node)) break;
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === key);
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === key,
+      );
       if (pair === undefined) break;
       offset = (pair.key as Node).range?.[0];
       node = pair.value;
@@ -57,7 +59,14 @@ function parseTomlConfig(text: string, file: string, base: Config): Config {
     throw new ConfigError(
       'CONFIG_SYNTAX',
       file,
-      [{ keyPath: '', message: `TOML syntax error: ${message}`, line: err.line, column: err.column }],
+      [
+        {
+          keyPath: '',
+          message: `TOML syntax error: ${message}`,
+          line: err.line,
+          column: err.column,
+        },
+      ],
       { cause: err },
     );
   }
@@ -86,7 +95,10 @@ export function locateTomlKey(
     const assignment = /^([A-Za-z0-9_."'-]+(?:\s*\.\s*[A-Za-z0-9_"'-]+)*)\s*=/.exec(trimmed);
     if (assignment?.[1] === undefined) continue;
     const full = [...table, ...assignment[1].split('.').map(unquote)];
-    if (samePath(full, path) || (full.length > path.length && samePath(full.slice(0, path.length), path))) {
+    if (
+      samePath(full, path) ||
+      (full.length > path.length && samePath(full.slice(0, path.length), path))
+    ) {
       return { line: index + 1, column: raw.length - raw.trimStart().length + 1 };
     }
   }

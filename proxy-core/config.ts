@@ -50,7 +50,8 @@ export const DEFAULT_CONFIG: Config = {
 /** The formats a config file may be written in. */
 export type ConfigFormat = 'yaml' | 'toml';
 
-export type ConfigErrorCode = 'CONFIG_INVALID' | 'CONFIG_SYNTAX' | 'CONFIG_NOT_FOUND' | 'CONFIG_UNREADABLE';
+export type ConfigErrorCode =
+  'CONFIG_INVALID' | 'CONFIG_SYNTAX' | 'CONFIG_NOT_FOUND' | 'CONFIG_UNREADABLE';
 
 /** One problem in a config, located as precisely as the parser allows. */
 export interface ConfigIssue {
@@ -106,8 +107,12 @@ function formatIssue(file: string, issue: ConfigIssue): string {
     : `${where}: ${issue.keyPath}: ${issue.message}`;
 }
 
-const UPSTREAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const TIMEOUT_KEYS = ['connect_ms', 'response_header_ms', 'stream_idle_ms', 'tunnel_idle_ms'] as const;
+const TIMEOUT_KEYS = [
+  'connect_ms',
+  'response_header_ms',
+  'stream_idle_ms',
+  'tunnel_idle_ms',
+] as const;
 const TOP_KEYS = ['host', 'port', 'upstreams', 'connect_ports', 'timeouts'] as const;
 
 /** Finds where a key path sits in the source text (1-based), when the format can say. */
@@ -142,7 +147,7 @@ export function toConfig(
     if (!isPlainObject(given)) report(['upstreams'], 'expected a mapping of name: URL');
     else {
       for (const [name, url] of Object.entries(given)) {
-        if (!UPSTREAM_NAME.test(name)) {
+        if (!isUpstreamName(name)) {
           report(['upstreams', name], 'a route name uses only letters, digits, ".", "_" and "-"');
         } else if (typeof url !== 'string' || !isHttpUrl(url)) {
           report(['upstreams', name], `${show(url)} is not an http(s) URL`);
@@ -199,13 +204,19 @@ function checkKeys(
   }
 }
 
-function checkHost(value: unknown, report: (path: readonly string[], message: string) => void): string {
+function checkHost(
+  value: unknown,
+  report: (path: readonly string[], message: string) => void,
+): string {
   if (typeof value === 'string' && value.trim() !== '' && !/[\s/]/.test(value)) return value;
   report(['host'], `${show(value)} is not a host name or address`);
   return '';
 }
 
-function checkPort(value: unknown, report: (path: readonly string[], message: string) => void): number {
+function checkPort(
+  value: unknown,
+  report: (path: readonly string[], message: string) => void,
+): number {
   if (isInteger(value) && value >= 0 && value <= 65535) return value;
   report(['port'], `${show(value)} is not a port from 0 to 65535`);
   return 0;
@@ -239,11 +250,18 @@ function editDistance(a: string, b: string): number {
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
+  );
 }
 
 function isInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value);
+}
+
+/** True for a usable route name: letters, digits, `.`, `_`, `-`, not starting with a symbol. */
+export function isUpstreamName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name);
 }
 
 /** True for an absolute http:// or https:// URL with a host. */
@@ -260,6 +278,7 @@ function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return String(value as number | boolean);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value instanceof Date) return 'a date';
+  return 'a mapping';
 }

@@ -99,7 +99,10 @@ test('a named file that does not exist is an error, not a fall-back to defaults'
 test('a named file with another extension is refused with a clear message', async (t) => {
   const dir = await tempDir(t);
   await put(dir, 'memex.json', '{}');
-  await assert.rejects(loadConfigFile(join(dir, 'memex.json')), /must end in \.yml, \.yaml or \.toml/);
+  await assert.rejects(
+    loadConfigFile(join(dir, 'memex.json')),
+    /must end in \.yml, \.yaml or \.toml/,
+  );
 });
 
 test('no file anywhere gives the defaults with source null', async (t) => {

@@ -50,7 +50,12 @@ tunnel_idle_ms = 4000
       gemini: 'https://generativelanguage.googleapis.com',
     },
     connect_ports: [443, 8443],
-    timeouts: { connect_ms: 1000, response_header_ms: 2000, stream_idle_ms: 3000, tunnel_idle_ms: 4000 },
+    timeouts: {
+      connect_ms: 1000,
+      response_header_ms: 2000,
+      stream_idle_ms: 3000,
+      tunnel_idle_ms: 4000,
+    },
   };
   assert.deepEqual(parseConfig(yaml, 'yaml', 'memex.yml'), expected);
   assert.deepEqual(parseConfig(toml, 'toml', 'memex.toml'), expected);
@@ -66,24 +71,109 @@ test('keys left out keep their defaults and upstreams merge by name', () => {
 
 // Each row: the file's text and the exact message memex prints for it.
 const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
-  ['yaml', 'memex.yml', 'prot: 80\n', 'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts'],
-  ['yaml', 'memex.yml', 'port: 8080\nupstreams:\n  anthropic: https://api.anthropic.com\n\n\n\n  openai: "htp://x"\n', 'memex.yml:7:3: upstreams.openai: "htp://x" is not an http(s) URL'],
-  ['yaml', 'memex.yml', 'port: 70000\n', 'memex.yml:1:1: port: 70000 is not a port from 0 to 65535'],
-  ['yaml', 'memex.yml', 'port: "8080"\n', 'memex.yml:1:1: port: "8080" is not a port from 0 to 65535'],
-  ['yaml', 'memex.yml', 'timeouts:\n  connect_ms: -5\n', 'memex.yml:2:3: timeouts.connect_ms: -5 is not a positive whole number of milliseconds'],
-  ['yaml', 'memex.yml', 'timeouts:\n  conect_ms: 5\n', 'memex.yml:2:3: timeouts.conect_ms: unknown key (did you mean "connect_ms"?); known keys: connect_ms, response_header_ms, stream_idle_ms, tunnel_idle_ms'],
-  ['yaml', 'memex.yml', 'connect_ports: [443, 0]\n', 'memex.yml:1:1: connect_ports.1: 0 is not a port from 1 to 65535'],
-  ['yaml', 'memex.yml', 'connect_ports: 443\n', 'memex.yml:1:1: connect_ports: expected a list of ports, e.g. [443]'],
-  ['yaml', 'memex.yml', 'upstreams: https://x\n', 'memex.yml:1:1: upstreams: expected a mapping of name: URL'],
+  [
+    'yaml',
+    'memex.yml',
+    'prot: 80\n',
+    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'port: 8080\nupstreams:\n  anthropic: https://api.anthropic.com\n\n\n\n  openai: "htp://x"\n',
+    'memex.yml:7:3: upstreams.openai: "htp://x" is not an http(s) URL',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'port: 70000\n',
+    'memex.yml:1:1: port: 70000 is not a port from 0 to 65535',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'port: "8080"\n',
+    'memex.yml:1:1: port: "8080" is not a port from 0 to 65535',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'timeouts:\n  connect_ms: -5\n',
+    'memex.yml:2:3: timeouts.connect_ms: -5 is not a positive whole number of milliseconds',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'timeouts:\n  conect_ms: 5\n',
+    'memex.yml:2:3: timeouts.conect_ms: unknown key (did you mean "connect_ms"?); known keys: connect_ms, response_header_ms, stream_idle_ms, tunnel_idle_ms',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'connect_ports: [443, 0]\n',
+    'memex.yml:1:1: connect_ports.1: 0 is not a port from 1 to 65535',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'connect_ports: 443\n',
+    'memex.yml:1:1: connect_ports: expected a list of ports, e.g. [443]',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'upstreams: https://x\n',
+    'memex.yml:1:1: upstreams: expected a mapping of name: URL',
+  ],
   ['yaml', 'memex.yml', 'host: ""\n', 'memex.yml:1:1: host: "" is not a host name or address'],
-  ['yaml', 'memex.yml', '- 1\n- 2\n', 'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts)'],
-  ['yaml', 'memex.yml', 'port: 80\nport: 81\n', 'memex.yml:2:1: YAML syntax error: Map keys must be unique'],
-  ['yaml', 'memex.yml', 'upstreams:\n  a: : b\n', 'memex.yml:2:6: YAML syntax error: Nested mappings are not allowed in compact mappings'],
-  ['toml', 'memex.toml', 'prot = 80\n', 'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts'],
-  ['toml', 'memex.toml', 'port = 8080\n\n[upstreams]\nopenai = "htp://x"\n', 'memex.toml:4:1: upstreams.openai: "htp://x" is not an http(s) URL'],
-  ['toml', 'memex.toml', '[timeouts]\nstream_idle_ms = 0\n', 'memex.toml:2:1: timeouts.stream_idle_ms: 0 is not a positive whole number of milliseconds'],
-  ['toml', 'memex.toml', 'timeouts.connect_ms = 1.5\n', 'memex.toml:1:1: timeouts.connect_ms: 1.5 is not a positive whole number of milliseconds'],
-  ['toml', 'memex.toml', 'port = 8080\nhost = \n', 'memex.toml:2:8: TOML syntax error: invalid value'],
+  [
+    'yaml',
+    'memex.yml',
+    '- 1\n- 2\n',
+    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts)',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'port: 80\nport: 81\n',
+    'memex.yml:2:1: YAML syntax error: Map keys must be unique',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'upstreams:\n  a: : b\n',
+    'memex.yml:2:6: YAML syntax error: Nested mappings are not allowed in compact mappings',
+  ],
+  [
+    'toml',
+    'memex.toml',
+    'prot = 80\n',
+    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts',
+  ],
+  [
+    'toml',
+    'memex.toml',
+    'port = 8080\n\n[upstreams]\nopenai = "htp://x"\n',
+    'memex.toml:4:1: upstreams.openai: "htp://x" is not an http(s) URL',
+  ],
+  [
+    'toml',
+    'memex.toml',
+    '[timeouts]\nstream_idle_ms = 0\n',
+    'memex.toml:2:1: timeouts.stream_idle_ms: 0 is not a positive whole number of milliseconds',
+  ],
+  [
+    'toml',
+    'memex.toml',
+    'timeouts.connect_ms = 1.5\n',
+    'memex.toml:1:1: timeouts.connect_ms: 1.5 is not a positive whole number of milliseconds',
+  ],
+  [
+    'toml',
+    'memex.toml',
+    'port = 8080\nhost = \n',
+    'memex.toml:2:8: TOML syntax error: invalid value',
+  ],
 ];
 
 test('every invalid config is an error naming file, line, column and key path', () => {
