@@ -61,10 +61,13 @@ function serve(proxy: Proxy): void {
       process.exit(0);
     }
     stopping = true;
+    // close() stops listening before its first await, so once this notice is out, new
+    // connections are already refused (scripts and tests wait on it).
+    const closed = proxy.close(DRAIN_MS);
     process.stderr.write(
       `memex-proxy: ${signal}, finishing requests in flight (up to ${DRAIN_MS / 1000} s)\n`,
     );
-    void proxy.close(DRAIN_MS).then(() => {
+    void closed.then(() => {
       process.exit(0);
     });
   };

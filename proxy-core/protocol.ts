@@ -16,7 +16,11 @@ export type WorkerMessage =
   | { readonly type: 'stats'; readonly snapshot: StatsSnapshot }
   | {
       readonly type: 'error';
-      /** A ListenError or ProxyError code, or `WORKER_ERROR`. */
+      /**
+       * A ListenError code; `BAD_MESSAGE` for a message that is not a MainMessage;
+       * `CONFIG_INVALID` for a reload that could not be applied (the last good config keeps
+       * running); `WORKER_ERROR` for anything else.
+       */
       readonly code: string;
       readonly message: string;
       /** True when the worker cannot run until the user acts (port in use, bad config). */

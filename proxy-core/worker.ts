@@ -65,7 +65,17 @@ function runWorker(channel: Channel): void {
         return;
       }
       case 'reload':
-        proxy?.update(message.config);
+        try {
+          proxy?.update(message.config);
+        } catch (err) {
+          // update() compiles the whole config before swapping it in, so the old one still runs.
+          const reason = err instanceof Error ? err.message : String(err);
+          await report(
+            'CONFIG_INVALID',
+            `reload rejected, kept the last good config: ${reason}`,
+            false,
+          );
+        }
         return;
       case 'stop':
         await stop();
@@ -83,8 +93,13 @@ function runWorker(channel: Channel): void {
       );
       return;
     }
-    // One message at a time, in order: a stop never overtakes the start before it.
-    queue = queue.then(() => handle(message));
+    // One message at a time, in order: a stop never overtakes the start before it. A message
+    // that fails must not reject the chain, or every later one (stop included) would be skipped.
+    queue = queue
+      .then(() => handle(message))
+      .catch((err: unknown) =>
+        report('WORKER_ERROR', `${message.type} failed: ${String(err)}`, false),
+      );
   });
   process.once('SIGTERM', () => {
     queue = queue.then(stop);
