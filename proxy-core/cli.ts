@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 // memex-proxy: the proxy on its own, headless (DESIGN.md, "Headless command"). Prints
-// "listening on http://HOST:PORT" once it accepts connections; SIGINT/SIGTERM drain, then exit 0.
+// "listening on http://HOST:PORT" once it accepts connections, reloads its config file when it
+// changes, and on SIGINT/SIGTERM drains, then exits 0.
 
 import { readFileSync } from 'node:fs';
-import { applyCliOptions, parseCliArgs, USAGE } from './args.js';
-import { DEFAULT_CONFIG } from './config.js';
+import { homedir } from 'node:os';
+import { applyCliOptions, parseCliArgs, USAGE, type CliOptions } from './args.js';
+import type { Config } from './config.js';
+import { namedConfigFile, resolveConfig, type ResolvedConfig } from './config-file.js';
+import { watchConfig, type WatchTargets } from './config-watch.js';
+import { applyConfig } from './reload.js';
 import { createProxy, ListenError, type Proxy } from './server.js';
 
 const DRAIN_MS = 10_000;
 
-function main(argv: readonly string[]): void {
+async function main(argv: readonly string[]): Promise<void> {
   const options = parseCliArgs(argv);
   if ('error' in options) {
     process.stderr.write(`memex-proxy: ${options.error}\n\n${USAGE}`);
@@ -24,27 +29,66 @@ function main(argv: readonly string[]): void {
     process.stdout.write(`memex-proxy ${readVersion()}\n`);
     return;
   }
-  const config = applyCliOptions(DEFAULT_CONFIG, options);
-  if (options.printConfig) {
-    process.stdout.write(JSON.stringify({ ...config, source: null }, null, 2) + '\n');
+  const targets: WatchTargets = {
+    file: namedConfigFile(options.configFile, process.env),
+    searchDirs: [process.cwd(), homedir()],
+  };
+  let resolved: ResolvedConfig;
+  try {
+    resolved = await load(targets, options);
+  } catch (err) {
+    process.stderr.write(`memex-proxy: ${messageOf(err)}\n`);
+    process.exitCode = 2;
     return;
   }
-  createProxy(config).then(serve, (err: unknown) => {
-    const message = err instanceof ListenError ? err.message : `cannot start: ${String(err)}`;
-    process.stderr.write(`memex-proxy: ${message}\n`);
+  if (options.printConfig) {
+    process.stdout.write(
+      JSON.stringify({ ...resolved.config, source: resolved.source }, null, 2) + '\n',
+    );
+    return;
+  }
+  let proxy: Proxy;
+  try {
+    proxy = await createProxy(resolved.config);
+  } catch (err) {
+    process.stderr.write(
+      `memex-proxy: ${err instanceof ListenError ? err.message : `cannot start: ${messageOf(err)}`}\n`,
+    );
     process.exitCode = 1;
-  });
+    return;
+  }
+  announce(proxy, resolved.source);
+  serve(proxy, resolved.config, targets, options);
 }
 
-function serve(proxy: Proxy): void {
+/** The effective config: defaults < file < environment < flags. */
+async function load(targets: WatchTargets, options: CliOptions): Promise<ResolvedConfig> {
+  const resolved = await resolveConfig({ ...targets, env: process.env });
+  return { config: applyCliOptions(resolved.config, options), source: resolved.source };
+}
+
+function announce(proxy: Proxy, source: string | null): void {
   const { host, port } = proxy.address();
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   process.stdout.write(
     `memex-proxy listening on ${base}\n` +
       `  proxy:     HTTP_PROXY=${base} HTTPS_PROXY=${base}\n` +
       `  base URLs: ANTHROPIC_BASE_URL=${base}/anthropic OPENAI_BASE_URL=${base}/openai/v1\n` +
-      `  stats:     ${base}/_memex/stats\n`,
+      `  stats:     ${base}/_memex/stats\n` +
+      `  config:    ${source ?? 'no config file found, using defaults'}\n`,
   );
+}
+
+function serve(
+  first: Proxy,
+  firstConfig: Config,
+  targets: WatchTargets,
+  options: CliOptions,
+): void {
+  let proxy = first;
+  let config = firstConfig;
+  let reloading = Promise.resolve();
+
   // A failure inside one request must never end the process: report it and keep serving.
   process.on('uncaughtException', (err) => {
     process.stderr.write(
@@ -54,6 +98,37 @@ function serve(proxy: Proxy): void {
   process.on('unhandledRejection', (reason) => {
     process.stderr.write(`memex-proxy: unhandled rejection (kept running): ${String(reason)}\n`);
   });
+
+  const reload = async (): Promise<void> => {
+    let next: ResolvedConfig;
+    try {
+      next = await load(targets, options);
+    } catch (err) {
+      process.stderr.write(
+        `memex-proxy: ${messageOf(err)}\nmemex-proxy: kept the last good config\n`,
+      );
+      return;
+    }
+    const before = proxy;
+    try {
+      proxy = await applyConfig(proxy, config, next.config);
+    } catch (err) {
+      process.stderr.write(
+        `memex-proxy: ${messageOf(err)}\nmemex-proxy: kept the last good config\n`,
+      );
+      return;
+    }
+    if (JSON.stringify(next.config) === JSON.stringify(config)) return;
+    config = next.config;
+    process.stderr.write(
+      `memex-proxy: reloaded config from ${next.source ?? 'defaults (no config file)'}\n`,
+    );
+    if (proxy !== before) announce(proxy, next.source);
+  };
+  const watcher = watchConfig(targets, () => {
+    reloading = reloading.then(reload);
+  });
+
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -61,9 +136,14 @@ function serve(proxy: Proxy): void {
       process.exit(0);
     }
     stopping = true;
+    watcher.close();
     // close() stops listening before its first await, so once this notice is out, new
-    // connections are already refused (scripts and tests wait on it).
-    const closed = proxy.close(DRAIN_MS);
+    // connections are already refused (scripts and tests wait on it). A reload in flight may
+    // still swap in a new listener: that one is closed once it settles.
+    const closing = proxy;
+    const closed = Promise.all([closing.close(DRAIN_MS), reloading]).then(() =>
+      proxy === closing ? undefined : proxy.close(DRAIN_MS),
+    );
     process.stderr.write(
       `memex-proxy: ${signal}, finishing requests in flight (up to ${DRAIN_MS / 1000} s)\n`,
     );
@@ -81,4 +161,8 @@ function readVersion(): string {
   return typeof parsed.version === 'string' ? parsed.version : 'unknown';
 }
 
-main(process.argv.slice(2));
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+void main(process.argv.slice(2));

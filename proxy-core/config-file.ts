@@ -86,10 +86,18 @@ export async function loadConfigFile(file: string, base: Config = DEFAULT_CONFIG
 
 /** Resolves the config: defaults < file < environment. Command-line flags go on top of this. */
 export async function resolveConfig(options: ResolveOptions): Promise<ResolvedConfig> {
-  const named = options.file ?? nonEmpty(options.env['MEMEX_CONFIG']);
+  const named = namedConfigFile(options.file, options.env);
   const source = named ?? (await findConfigFile(options.searchDirs));
   const fromFile = source === null ? DEFAULT_CONFIG : await loadConfigFile(source);
   return { config: applyEnv(fromFile, options.env), source };
+}
+
+/** The file named by --config, else by MEMEX_CONFIG; undefined means: search. */
+export function namedConfigFile(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  return flag ?? nonEmpty(env['MEMEX_CONFIG']);
 }
 
 /** Layers MEMEX_HOST and MEMEX_PORT on a config. */

@@ -156,7 +156,8 @@ export function toConfig(
     }
   }
   let connectPorts = base.connect_ports;
-  if (value['connect_ports'] !== undefined) {
+  if (value['connect_ports'] === null) connectPorts = null;
+  else if (value['connect_ports'] !== undefined) {
     const given = value['connect_ports'];
     if (!Array.isArray(given)) report(['connect_ports'], 'expected a list of ports, e.g. [443]');
     else {

@@ -2,8 +2,10 @@
 // stop from main, runs the proxy, and sends listening, batched stats, errors and stopped back.
 
 import { openChannel, type Channel } from './channel.js';
+import { ConfigError, toConfig, type Config } from './config.js';
 import { errnoOf } from './errors.js';
 import { parseMainMessage, STATS_INTERVAL_MS, type MainMessage } from './protocol.js';
+import { applyConfig } from './reload.js';
 import { createProxy, ListenError, type Proxy } from './server.js';
 
 const channel = openChannel();
@@ -16,6 +18,7 @@ if (channel === null) {
 
 function runWorker(channel: Channel): void {
   let proxy: Proxy | undefined;
+  let config: Config | undefined;
   let statsTimer: NodeJS.Timeout | undefined;
   let lastVersion = -1;
   let queue = Promise.resolve();
@@ -48,38 +51,65 @@ function runWorker(channel: Channel): void {
     process.exit(0);
   };
 
+  const sendListening = (running: Proxy): Promise<void> => {
+    const { host, port } = running.address();
+    return channel.send({ type: 'listening', host, port });
+  };
+
   const handle = async (message: MainMessage): Promise<void> => {
+    if (message.type === 'stop') {
+      await stop();
+      return;
+    }
+    let next: Config;
+    try {
+      // Main checked the file already; this guards the process boundary (STYLE.md: validate).
+      next = toConfig(message.config, 'config from main');
+    } catch (err) {
+      const reason = err instanceof ConfigError ? err.message : String(err);
+      const kept = message.type === 'reload' ? ', kept the last good config' : '';
+      await report(
+        'CONFIG_INVALID',
+        `${message.type} rejected${kept}: ${reason}`,
+        message.type === 'start',
+      );
+      return;
+    }
     switch (message.type) {
       case 'start': {
-        if (proxy !== undefined) return;
+        // Idempotent: a second start answers with where the proxy already listens.
+        if (proxy !== undefined) {
+          await sendListening(proxy);
+          return;
+        }
         try {
-          proxy = await createProxy(message.config);
+          proxy = await createProxy(next);
+          config = next;
         } catch (err) {
           const code = err instanceof ListenError ? err.code : (errnoOf(err) ?? 'WORKER_ERROR');
           await report(code, err instanceof Error ? err.message : String(err), true);
           return;
         }
-        const { host, port } = proxy.address();
-        await channel.send({ type: 'listening', host, port });
+        await sendListening(proxy);
         statsTimer = setInterval(sendStats, STATS_INTERVAL_MS);
         return;
       }
-      case 'reload':
+      case 'reload': {
+        if (proxy === undefined || config === undefined) return;
+        const before = proxy;
         try {
-          proxy?.update(message.config);
+          proxy = await applyConfig(proxy, config, next);
+          config = next;
         } catch (err) {
-          // update() compiles the whole config before swapping it in, so the old one still runs.
+          // The new address could not be listened on; the old listener still serves.
+          const code = err instanceof ListenError ? err.code : 'WORKER_ERROR';
           const reason = err instanceof Error ? err.message : String(err);
-          await report(
-            'CONFIG_INVALID',
-            `reload rejected, kept the last good config: ${reason}`,
-            false,
-          );
+          await report(code, `reload rejected, kept the last good config: ${reason}`, false);
+          return;
         }
+        if (proxy !== before) await sendListening(proxy);
         return;
-      case 'stop':
-        await stop();
-        return;
+      }
     }
   };
 
@@ -102,6 +132,10 @@ function runWorker(channel: Channel): void {
       );
   });
   process.once('SIGTERM', () => {
+    queue = queue.then(stop);
+  });
+  // A parent that is gone cannot stop us; without this the worker would hold the port forever.
+  process.once('disconnect', () => {
     queue = queue.then(stop);
   });
 }
