@@ -57,8 +57,9 @@ async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  announce(proxy, resolved.source);
+  // Watch before announcing, so a change made right after the listening line is not missed.
   serve(proxy, resolved.config, targets, options);
+  announce(proxy, resolved.source);
 }
 
 /** The effective config: defaults < file < environment < flags. */

@@ -29,13 +29,17 @@ export function watchConfig(targets: WatchTargets, onChange: () => void): Config
   const schedule = (): void => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      arm();
+      const added = arm();
       onChange();
+      // A directory that just appeared (say .config) may have had files written into it before
+      // its watcher existed: look once more.
+      if (added) schedule();
     }, SETTLE_MS);
   };
 
-  const watchDir = (dir: string, names: ReadonlySet<string>): void => {
-    if (watchers.has(dir) || !existsSync(dir)) return;
+  /** Watches `dir` unless it already is watched or does not exist; true when newly watched. */
+  const watchDir = (dir: string, names: ReadonlySet<string>): boolean => {
+    if (watchers.has(dir) || !existsSync(dir)) return false;
     try {
       const watcher = watch(dir, { persistent: false }, (_event, filename) => {
         if (filename === null || names.has(filename)) schedule();
@@ -46,16 +50,17 @@ export function watchConfig(targets: WatchTargets, onChange: () => void): Config
         watchers.delete(dir);
       });
       watchers.set(dir, watcher);
+      return true;
     } catch {
       // Unwatchable (permissions, too many watches): live reload is lost for it, nothing else.
+      return false;
     }
   };
 
-  const arm = (): void => {
-    if (closed) return;
+  const arm = (): boolean => {
+    if (closed) return false;
     if (targets.file !== undefined) {
-      watchDir(dirname(targets.file), new Set([basename(targets.file)]));
-      return;
+      return watchDir(dirname(targets.file), new Set([basename(targets.file)]));
     }
     const topNames = new Set<string>(['.config']);
     const nestedNames = new Set<string>();
@@ -63,10 +68,12 @@ export function watchConfig(targets: WatchTargets, onChange: () => void): Config
       if (name.startsWith('.config/')) nestedNames.add(name.slice('.config/'.length));
       else topNames.add(name);
     }
+    let added = false;
     for (const dir of targets.searchDirs) {
-      watchDir(dir, topNames);
-      watchDir(join(dir, '.config'), nestedNames);
+      if (watchDir(dir, topNames)) added = true;
+      if (watchDir(join(dir, '.config'), nestedNames)) added = true;
     }
+    return added;
   };
 
   arm();

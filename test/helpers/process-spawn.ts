@@ -24,8 +24,11 @@ export interface Spawned {
   stdout(): string;
   stderr(): string;
   stdoutBytes(): Buffer;
-  /** Resolves with the first stdout/stderr line matching `pattern` (already printed or not). */
-  line(stream: 'stdout' | 'stderr', pattern: RegExp): Promise<string>;
+  /**
+   * Resolves with the `occurrence`-th (default first) stdout/stderr line matching `pattern`,
+   * counting lines already printed.
+   */
+  line(stream: 'stdout' | 'stderr', pattern: RegExp, occurrence?: number): Promise<string>;
 }
 
 /** Spawns `file args` with piped output; killed (by PID) when the test ends if still running. */
@@ -59,11 +62,11 @@ export function spawnProcess(
     stdout: () => out.bytes().toString('utf8'),
     stderr: () => err.bytes().toString('utf8'),
     stdoutBytes: () => out.bytes(),
-    line(stream, pattern) {
+    line(stream, pattern, occurrence = 1) {
       const source = stream === 'stdout' ? out : err;
       return withGuard(
         new Promise<string>((resolve, reject) => {
-          source.onLine(pattern, resolve);
+          source.onLine(pattern, occurrence, resolve);
           void exited.then(() => {
             reject(
               new Error(
@@ -116,19 +119,19 @@ export function withGuard<T>(promise: Promise<T>, what: string, ms = GUARD_MS): 
 
 interface Collected {
   bytes(): Buffer;
-  onLine(pattern: RegExp, listener: (line: string) => void): void;
+  onLine(pattern: RegExp, occurrence: number, listener: (line: string) => void): void;
 }
 
 function collect(stream: Readable | null): Collected {
   if (stream === null) throw new Error('expected a piped stream');
   const chunks: Buffer[] = [];
-  const waiters: { pattern: RegExp; listener: (line: string) => void }[] = [];
+  const waiters: { pattern: RegExp; left: number; listener: (line: string) => void }[] = [];
   const lines: string[] = [];
   let partial = '';
   const check = (line: string): void => {
     for (let i = waiters.length - 1; i >= 0; i--) {
       const waiter = waiters[i];
-      if (waiter?.pattern.test(line) === true) {
+      if (waiter?.pattern.test(line) === true && --waiter.left === 0) {
         waiters.splice(i, 1);
         waiter.listener(line);
       }
@@ -145,10 +148,11 @@ function collect(stream: Readable | null): Collected {
   });
   return {
     bytes: () => Buffer.concat(chunks),
-    onLine(pattern, listener) {
-      const seen = lines.find((line) => pattern.test(line));
-      if (seen !== undefined) listener(seen);
-      else waiters.push({ pattern, listener });
+    onLine(pattern, occurrence, listener) {
+      const seen = lines.filter((line) => pattern.test(line));
+      const found = seen[occurrence - 1];
+      if (found !== undefined) listener(found);
+      else waiters.push({ pattern, left: occurrence - seen.length, listener });
     },
   };
 }
