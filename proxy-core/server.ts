@@ -189,7 +189,9 @@ function dispatch(
       res.timeouts = routing.config.timeouts;
       removeHopByHop(req.headers);
       req.url = decision.path;
-      forwarder.forward(req, res, forwarder.optionsFor(target, false));
+      // RFC 9112 §3.2.2: a proxy MUST replace Host with the absolute-form's authority. Clients
+      // send the same value anyway; one that differs must not steer the upstream's virtual host.
+      forwarder.forward(req, res, forwarder.optionsFor(target, true));
       return;
     }
   }

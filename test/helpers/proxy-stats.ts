@@ -1,0 +1,76 @@
+// A proxy whose stats also announce what they record, so a test can wait for the moment an
+// exchange or tunnel is counted (it is counted at close, after the client may have its bytes).
+
+import { EventEmitter, once } from 'node:events';
+import type { TestContext } from 'node:test';
+import { DEFAULT_CONFIG, type Config } from '../../proxy-core/config.js';
+import { createProxy, type Proxy } from '../../proxy-core/server.js';
+import { createStats, type RequestRecord, type Stats } from '../../proxy-core/stats.js';
+
+/** Stats that emit 'requestEnded' (record), 'tunnelOpened', 'tunnelClosed' and 'tunnelFailed'. */
+export function createObservedStats(): { stats: Stats; events: EventEmitter } {
+  const inner = createStats();
+  const events = new EventEmitter();
+  const stats: Stats = {
+    requestStarted() {
+      inner.requestStarted();
+    },
+    requestEnded(record) {
+      inner.requestEnded(record);
+      events.emit('requestEnded', record);
+    },
+    tunnelOpened(host, schema) {
+      inner.tunnelOpened(host, schema);
+      events.emit('tunnelOpened', host);
+    },
+    tunnelClosed(bytesIn, bytesOut) {
+      inner.tunnelClosed(bytesIn, bytesOut);
+      events.emit('tunnelClosed');
+    },
+    tunnelFailed() {
+      inner.tunnelFailed();
+      events.emit('tunnelFailed');
+    },
+    get version() {
+      return inner.version;
+    },
+    snapshot() {
+      return inner.snapshot();
+    },
+  };
+  return { stats, events };
+}
+
+export interface ObservedProxy {
+  readonly proxy: Proxy;
+  readonly port: number;
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly events: EventEmitter;
+  /** Resolves with the next request the stats record. Call it before sending the request. */
+  nextRecord(): Promise<RequestRecord>;
+}
+
+/** Starts a proxy on 127.0.0.1 port 0 with observed stats; closed when the test ends. */
+export async function startObservedProxy(
+  t: TestContext,
+  overrides: Partial<Config> = {},
+): Promise<ObservedProxy> {
+  const { stats, events } = createObservedStats();
+  const proxy = await createProxy(
+    { ...DEFAULT_CONFIG, host: '127.0.0.1', port: 0, ...overrides },
+    stats,
+  );
+  t.after(() => proxy.close(0));
+  const port = proxy.address().port;
+  return {
+    proxy,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    events,
+    async nextRecord() {
+      const [record] = (await once(events, 'requestEnded')) as [RequestRecord];
+      return record;
+    },
+  };
+}
