@@ -15,6 +15,9 @@ import { route } from './route.js';
 import { createStats, type Stats } from './stats.js';
 import { handleConnect, type TunnelPolicy } from './tunnel.js';
 
+// While draining, how often connections that went idle are closed.
+const DRAIN_SWEEP_MS = 50;
+
 /** A running proxy. */
 export interface Proxy {
   /** The address it listens on (the real port when 0 was asked for). */
@@ -138,10 +141,16 @@ export async function createProxy(config: Config, stats: Stats = createStats()):
       );
       server.closeIdleConnections();
       for (const socket of tunnels) socket.destroy();
+      // A keep-alive connection whose last response just finished would otherwise stay open
+      // until the client's keep-alive timeout; Node has no "connection went idle" event to hook.
+      const sweeper = setInterval(() => {
+        server.closeIdleConnections();
+      }, DRAIN_SWEEP_MS);
       const timer = setTimeout(() => {
         server.closeAllConnections();
       }, graceMs);
       await closed;
+      clearInterval(sweeper);
       clearTimeout(timer);
       forwarder.close();
     },

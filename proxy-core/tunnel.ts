@@ -105,10 +105,15 @@ export function handleConnect(
     if (head.length > 0) upstream.write(head);
     client.pipe(upstream);
     upstream.pipe(client);
-    // Paired teardown: whichever side ends first ends the other.
-    client.once('close', () => upstream.destroy());
-    upstream.once('close', () => {
-      client.destroy();
+    // Paired teardown: whichever side ends first ends the other. A clean close lets the other
+    // side flush what it still holds (destroySoon); an error cuts it at once.
+    client.once('close', (hadError) => {
+      if (hadError) upstream.destroy();
+      else upstream.destroySoon();
+    });
+    upstream.once('close', (hadError) => {
+      if (hadError) client.destroy();
+      else client.destroySoon();
       stats.tunnelClosed(upstream.bytesWritten, upstream.bytesRead);
     });
   });
