@@ -15,6 +15,8 @@ export interface Certificate {
   readonly key: Buffer;
   /** PEM certificate; also the CA a client must trust. */
   readonly cert: Buffer;
+  /** Path of the certificate file, for clients that take a file (curl --cacert). */
+  readonly certFile: string;
 }
 
 /** Generates a one-day self-signed certificate (CN=localhost, SAN localhost and 127.0.0.1). */
@@ -41,5 +43,5 @@ export async function createCertificate(t: TestContext): Promise<Certificate> {
     'subjectAltName=DNS:localhost,IP:127.0.0.1',
   ]);
   const [key, cert] = await Promise.all([readFile(keyFile), readFile(certFile)]);
-  return { key, cert };
+  return { key, cert, certFile };
 }

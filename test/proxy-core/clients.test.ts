@@ -17,7 +17,7 @@ import {
   openaiStream,
   type SentHeaders,
 } from '../helpers/clients-sdk.js';
-import { createTestCertificate } from '../helpers/clients-tls.js';
+import { createCertificate } from '../helpers/tls.js';
 import { REJECTED_KEY, startApiUpstream } from '../helpers/clients-upstream.js';
 import { runToExit } from '../helpers/process-spawn.js';
 import { closeServer, startProxy, startUpstream } from '../helpers/servers.js';
@@ -43,7 +43,7 @@ async function curlVia(
 
 /** Starts an HTTPS server on 127.0.0.1 port 0 that answers every request with `body`. */
 async function startHttpsUpstream(t: TestContext, body: Buffer) {
-  const { cert, key, certFile } = await createTestCertificate(t);
+  const { cert, key, certFile } = await createCertificate(t);
   const server = createHttpsServer({ cert, key }, (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
   });
