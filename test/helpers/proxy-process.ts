@@ -20,13 +20,15 @@ export interface ProxyProcess {
   peakRss(): Promise<number>;
 }
 
-/** Spawns `node dist/proxy-core/cli.js --port 0 ...args` and waits until it listens. */
+/** Spawns `node dist/proxy-core/cli.js --port 0 ...args` (with `env`) and waits until it listens. */
 export async function startProxyProcess(
   t: TestContext,
   args: readonly string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<ProxyProcess> {
   const child = spawn(process.execPath, [CLI, '--host', '127.0.0.1', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not spawn memex-proxy');
