@@ -1,0 +1,224 @@
+// The tray menu as a pure function of state: status line, live counts, Start/Stop, Copy env vars,
+// dashboard, config file, Start at login, Quit. Also the tooltip, the macOS title and which icon
+// to show. No Electron at runtime: the template is plain data (Electron's own option type).
+
+import type { MenuItemConstructorOptions } from 'electron';
+import type { SchemaId } from '../proxy-core/schema.js';
+import type { StatsSnapshot } from '../proxy-core/stats.js';
+import { ENV_MODES, SHELLS, type EnvMode, type Shell } from './env.js';
+import type { ProxyStatus } from './status.js';
+
+/** Everything the tray shows. */
+export interface TrayState {
+  readonly status: ProxyStatus;
+  /** The latest stats from the worker; null before the first. */
+  readonly stats: StatsSnapshot | null;
+  readonly autostart: boolean;
+  /** The shell listed first under Copy env vars. */
+  readonly defaultShell: Shell;
+  /** A config reload that failed while the proxy kept its last good config (file:line: …). */
+  readonly configError: string | null;
+  readonly platform: NodeJS.Platform;
+}
+
+/** What the menu's items do; main wires them to the supervisor, clipboard, window and settings. */
+export interface TrayActions {
+  start(): void;
+  stop(): void;
+  /** Restart on a free port after "Port N is in use". */
+  useAnotherPort(): void;
+  copyEnv(shell: Shell, mode: EnvMode): void;
+  openDashboard(): void;
+  openConfig(): void;
+  setAutostart(enabled: boolean): void;
+  quit(): void;
+}
+
+export type IconState = 'running' | 'stopped' | 'error';
+
+const SCHEMA_LABELS: Readonly<Record<SchemaId, string>> = {
+  anthropic: 'Anthropic',
+  openai: 'OpenAI',
+  'openai-responses': 'OpenAI Responses',
+  gemini: 'Gemini',
+  ollama: 'Ollama',
+  unknown: 'Other',
+};
+const ALWAYS_SHOWN: readonly SchemaId[] = ['anthropic', 'openai'];
+const TOP_TUNNEL_HOSTS = 3;
+
+/** The one-line status: "Running on 127.0.0.1:8080", "Port 8080 is in use", … */
+export function statusLine(status: ProxyStatus): string {
+  switch (status.kind) {
+    case 'running':
+      return `Running on ${status.host.includes(':') ? `[${status.host}]` : status.host}:${status.port}`;
+    case 'starting':
+      return 'Starting…';
+    case 'stopping':
+      return 'Stopping…';
+    case 'stopped':
+      return 'Stopped';
+    case 'restarting':
+      return `Crashed, restarting in ${formatSeconds(status.retryInMs)}`;
+    case 'failed':
+      if (status.code === 'PORT_IN_USE' && status.port !== undefined) {
+        return `Port ${status.port} is in use`;
+      }
+      return `Stopped: ${firstLine(status.reason)}`;
+  }
+}
+
+/** Which icon the tray shows. */
+export function iconState(status: ProxyStatus): IconState {
+  switch (status.kind) {
+    case 'running':
+      return 'running';
+    case 'failed':
+    case 'restarting':
+      return 'error';
+    case 'starting':
+    case 'stopping':
+    case 'stopped':
+      return 'stopped';
+  }
+}
+
+/** Total requests, for the macOS menu-bar title ('' when there are none yet). */
+export function trayTitle(state: TrayState): string {
+  if (state.stats === null) return '';
+  const total = Object.values(state.stats.requests).reduce((sum, count) => sum + count, 0);
+  return total === 0 ? '' : String(total);
+}
+
+/** The tray tooltip: "memex — Running on 127.0.0.1:8080". */
+export function tooltip(state: TrayState): string {
+  return `memex — ${statusLine(state.status)}`;
+}
+
+/** The whole menu. Items that cannot act in this state are disabled, never hidden. */
+export function menuTemplate(state: TrayState, actions: TrayActions): MenuItemConstructorOptions[] {
+  const { status } = state;
+  const items: MenuItemConstructorOptions[] = [{ label: statusLine(status), enabled: false }];
+  if (status.kind === 'failed' && status.code !== 'PORT_IN_USE' && status.reason.includes('\n')) {
+    for (const line of status.reason.split('\n').slice(1, 4))
+      items.push({ label: line, enabled: false });
+  }
+  if (state.configError !== null) {
+    items.push({ label: `Config error: ${firstLine(state.configError)}`, enabled: false });
+  }
+  items.push({ type: 'separator' }, ...countItems(state.stats), { type: 'separator' });
+
+  if (status.kind === 'failed' && status.code === 'PORT_IN_USE') {
+    items.push({
+      label: 'Use another port',
+      click: () => {
+        actions.useAnotherPort();
+      },
+    });
+  }
+  const live =
+    status.kind === 'running' || status.kind === 'starting' || status.kind === 'restarting';
+  items.push(
+    live
+      ? {
+          label: 'Stop proxy',
+          click: () => {
+            actions.stop();
+          },
+        }
+      : {
+          label: 'Start proxy',
+          enabled: status.kind !== 'stopping',
+          click: () => {
+            actions.start();
+          },
+        },
+    { label: 'Copy env vars', submenu: copyEnvItems(state, actions) },
+    { type: 'separator' },
+    {
+      label: 'Open dashboard',
+      click: () => {
+        actions.openDashboard();
+      },
+    },
+    {
+      label: 'Open config file',
+      click: () => {
+        actions.openConfig();
+      },
+    },
+    {
+      label: 'Start at login',
+      type: 'checkbox',
+      checked: state.autostart,
+      click: (item) => {
+        actions.setAutostart(item.checked);
+      },
+    },
+    { type: 'separator' },
+    {
+      label: 'Quit memex',
+      role: 'quit',
+      click: () => {
+        actions.quit();
+      },
+    },
+  );
+  return items;
+}
+
+function countItems(stats: StatsSnapshot | null): MenuItemConstructorOptions[] {
+  const items: MenuItemConstructorOptions[] = [];
+  for (const schema of Object.keys(SCHEMA_LABELS) as SchemaId[]) {
+    const totals = stats?.schemas[schema];
+    const requests = totals?.requests ?? 0;
+    if (requests === 0 && !ALWAYS_SHOWN.includes(schema)) continue;
+    const errors = totals?.errors ?? 0;
+    const errorText = errors === 0 ? '' : ` (${errors} ${errors === 1 ? 'error' : 'errors'})`;
+    items.push({
+      label: `${SCHEMA_LABELS[schema]}: ${plural(requests, 'request')}${errorText}`,
+      enabled: false,
+    });
+  }
+  const tunnels = stats?.tunnels;
+  if (tunnels !== undefined && tunnels.total > 0) {
+    items.push({ label: `HTTPS tunnels: ${tunnels.total}`, enabled: false });
+    const hosts = Object.entries(tunnels.byHost)
+      .sort(([hostA, a], [hostB, b]) => b.count - a.count || hostA.localeCompare(hostB))
+      .slice(0, TOP_TUNNEL_HOSTS);
+    for (const [host, entry] of hosts)
+      items.push({ label: `    ${host}: ${entry.count}`, enabled: false });
+  }
+  return items;
+}
+
+function copyEnvItems(state: TrayState, actions: TrayActions): MenuItemConstructorOptions[] {
+  const running = state.status.kind === 'running';
+  const shells = [...SHELLS].sort(
+    (a, b) => Number(b.id === state.defaultShell) - Number(a.id === state.defaultShell),
+  );
+  return ENV_MODES.map((mode) => ({
+    label: mode.label,
+    // Unset needs no address; the others copy the port the proxy really listens on.
+    enabled: running || mode.id === 'unset',
+    submenu: shells.map((shell) => ({
+      label: shell.label,
+      click: () => {
+        actions.copyEnv(shell.id, mode.id);
+      },
+    })),
+  }));
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${count === 1 ? noun : `${noun}s`}`;
+}
+
+function formatSeconds(ms: number): string {
+  return ms < 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.ceil(ms / 1000)} s`;
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > 120 ? `${line.slice(0, 119)}…` : line;
+}

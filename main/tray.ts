@@ -1,0 +1,95 @@
+// Owns what the one Tray shows: menu, icon, tooltip and (macOS) title, applied when state
+// changes, at most about once a second, and not at all when nothing visible changed. On Linux
+// (StatusNotifierItem) a menu is only updated by setContextMenu, so the whole menu is set anew.
+
+import type { Menu, MenuItemConstructorOptions, NativeImage, Tray } from 'electron';
+import {
+  iconState,
+  menuTemplate,
+  tooltip,
+  trayTitle,
+  type IconState,
+  type TrayActions,
+  type TrayState,
+} from './menu.js';
+
+/** The part of Electron's Tray the view drives; `M` is Electron's Menu in the app. */
+export interface TraySurface<M = Menu> extends Pick<Tray, 'setImage' | 'setToolTip' | 'setTitle'> {
+  setContextMenu(menu: M): void;
+}
+
+export interface TrayViewOptions<M = Menu> {
+  readonly tray: TraySurface<M>;
+  /** `Menu.buildFromTemplate` in the app. */
+  readonly buildMenu: (template: MenuItemConstructorOptions[]) => M;
+  /** The image for an icon state (a NativeImage, or a path Electron loads). */
+  readonly icon: (state: IconState) => NativeImage | string;
+  readonly actions: TrayActions;
+  /** Minimum time between two updates. Default 1000 ms. */
+  readonly intervalMs?: number;
+}
+
+export interface TrayView {
+  /** Shows `state`: now, or when the interval since the last update has passed. */
+  render(state: TrayState): void;
+  /** Drops a pending update (app quit). */
+  close(): void;
+}
+
+export const TRAY_INTERVAL_MS = 1_000;
+
+export function createTrayView<M = Menu>(options: TrayViewOptions<M>): TrayView {
+  const intervalMs = options.intervalMs ?? TRAY_INTERVAL_MS;
+  let pending: TrayState | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let lastAppliedAt = Number.NEGATIVE_INFINITY;
+  let lastMenuKey = '';
+  let lastIcon: IconState | undefined;
+  let lastTooltip = '';
+  let lastTitle: string | undefined;
+
+  const apply = (): void => {
+    timer = undefined;
+    const state = pending;
+    pending = undefined;
+    if (state === undefined) return;
+    const template = menuTemplate(state, options.actions);
+    // Functions drop out of JSON, so the key is exactly what the user would see.
+    const menuKey = JSON.stringify(template);
+    const icon = iconState(state.status);
+    const tip = tooltip(state);
+    const title = state.platform === 'darwin' ? trayTitle(state) : undefined;
+    if (
+      menuKey === lastMenuKey &&
+      icon === lastIcon &&
+      tip === lastTooltip &&
+      title === lastTitle
+    ) {
+      return;
+    }
+    lastAppliedAt = Date.now();
+    if (menuKey !== lastMenuKey) options.tray.setContextMenu(options.buildMenu(template));
+    if (icon !== lastIcon) options.tray.setImage(options.icon(icon));
+    if (tip !== lastTooltip) options.tray.setToolTip(tip);
+    if (title !== undefined && title !== lastTitle) options.tray.setTitle(title);
+    lastMenuKey = menuKey;
+    lastIcon = icon;
+    lastTooltip = tip;
+    lastTitle = title;
+  };
+
+  return {
+    render(state) {
+      pending = state;
+      if (timer !== undefined) return;
+      const wait = lastAppliedAt + intervalMs - Date.now();
+      if (wait <= 0) apply();
+      else timer = setTimeout(apply, wait);
+    },
+    close() {
+      clearTimeout(timer);
+      timer = undefined;
+      pending = undefined;
+    },
+  };
+}

@@ -1,0 +1,281 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { MenuItemConstructorOptions } from 'electron';
+import { createStats } from '../../proxy-core/stats.js';
+import type { StatsSnapshot } from '../../proxy-core/stats.js';
+import {
+  iconState,
+  menuTemplate,
+  statusLine,
+  tooltip,
+  trayTitle,
+  type TrayActions,
+  type TrayState,
+} from '../../main/menu.js';
+import type { ProxyStatus } from '../../main/status.js';
+
+type Call = readonly [string, ...unknown[]];
+
+function recorder(): { actions: TrayActions; calls: Call[] } {
+  const calls: Call[] = [];
+  const actions: TrayActions = {
+    start: () => calls.push(['start']),
+    stop: () => calls.push(['stop']),
+    useAnotherPort: () => calls.push(['useAnotherPort']),
+    copyEnv: (shell, mode) => calls.push(['copyEnv', shell, mode]),
+    openDashboard: () => calls.push(['openDashboard']),
+    openConfig: () => calls.push(['openConfig']),
+    setAutostart: (enabled) => calls.push(['setAutostart', enabled]),
+    quit: () => calls.push(['quit']),
+  };
+  return { actions, calls };
+}
+
+const RUNNING: ProxyStatus = { kind: 'running', host: '127.0.0.1', port: 8080 };
+
+function state(overrides: Partial<TrayState> = {}): TrayState {
+  return {
+    status: RUNNING,
+    stats: null,
+    autostart: false,
+    defaultShell: 'bash',
+    configError: null,
+    platform: 'linux',
+    ...overrides,
+  };
+}
+
+function labels(items: readonly MenuItemConstructorOptions[]): string[] {
+  return items.map((item) => (item.type === 'separator' ? '---' : (item.label ?? '')));
+}
+
+function find(
+  items: readonly MenuItemConstructorOptions[],
+  label: string,
+): MenuItemConstructorOptions {
+  const item = items.find((candidate) => candidate.label === label);
+  assert.ok(item !== undefined, `no item "${label}" in ${labels(items).join(' | ')}`);
+  return item;
+}
+
+function click(item: MenuItemConstructorOptions, checked = false): void {
+  assert.ok(item.click !== undefined, `"${item.label ?? ''}" has no click`);
+  // Only `checked` of the MenuItem is read by our handlers.
+  (item.click as (menuItem: { checked: boolean }) => void)({ checked });
+}
+
+function snapshot(mix: readonly (readonly [string, number])[] = []): StatsSnapshot {
+  const stats = createStats(() => 0);
+  for (const [schema, status] of mix) {
+    stats.requestStarted();
+    stats.requestEnded({
+      time: 0,
+      method: 'POST',
+      host: 'h',
+      path: '/',
+      schema: schema as 'anthropic',
+      status,
+      complete: true,
+      durationMs: 1,
+      bytesIn: 0,
+      bytesOut: 0,
+    });
+  }
+  return stats.snapshot();
+}
+
+test('the status line says what the proxy is doing, for every state', () => {
+  const rows: readonly (readonly [ProxyStatus, string, 'running' | 'stopped' | 'error'])[] = [
+    [RUNNING, 'Running on 127.0.0.1:8080', 'running'],
+    [{ kind: 'running', host: '::1', port: 9000 }, 'Running on [::1]:9000', 'running'],
+    [{ kind: 'stopped' }, 'Stopped', 'stopped'],
+    [{ kind: 'starting' }, 'Starting…', 'stopped'],
+    [{ kind: 'stopping' }, 'Stopping…', 'stopped'],
+    [
+      { kind: 'restarting', retryInMs: 2000, attempt: 2, lastError: 'x' },
+      'Crashed, restarting in 2 s',
+      'error',
+    ],
+    [
+      { kind: 'restarting', retryInMs: 500, attempt: 1, lastError: 'x' },
+      'Crashed, restarting in 0.5 s',
+      'error',
+    ],
+    [
+      { kind: 'failed', code: 'PORT_IN_USE', reason: 'in use', port: 8080 },
+      'Port 8080 is in use',
+      'error',
+    ],
+    [
+      { kind: 'failed', code: 'CONFIG_INVALID', reason: 'memex.yml:1:1: prot: unknown key' },
+      'Stopped: memex.yml:1:1: prot: unknown key',
+      'error',
+    ],
+    [
+      { kind: 'failed', code: 'CRASHED', reason: 'crashed 5 times in a row: exit code 1' },
+      'Stopped: crashed 5 times in a row: exit code 1',
+      'error',
+    ],
+  ];
+  for (const [status, line, icon] of rows) {
+    assert.equal(statusLine(status), line);
+    assert.equal(iconState(status), icon);
+    assert.equal(tooltip(state({ status })), `memex — ${line}`);
+    assert.deepEqual(menuTemplate(state({ status }), recorder().actions)[0], {
+      label: line,
+      enabled: false,
+    });
+  }
+});
+
+test('the running menu lists counts, actions and the checkbox in order', () => {
+  const items = menuTemplate(
+    state({
+      stats: snapshot([
+        ['anthropic', 200],
+        ['anthropic', 500],
+        ['gemini', 200],
+      ]),
+    }),
+    recorder().actions,
+  );
+  assert.deepEqual(labels(items), [
+    'Running on 127.0.0.1:8080',
+    '---',
+    'Anthropic: 2 requests (1 error)',
+    'OpenAI: 0 requests',
+    'Gemini: 1 request',
+    '---',
+    'Stop proxy',
+    'Copy env vars',
+    '---',
+    'Open dashboard',
+    'Open config file',
+    'Start at login',
+    '---',
+    'Quit memex',
+  ]);
+});
+
+test('Anthropic and OpenAI are always listed, before any traffic', () => {
+  const items = menuTemplate(state({ stats: null }), recorder().actions);
+  assert.deepEqual(labels(items).slice(2, 4), ['Anthropic: 0 requests', 'OpenAI: 0 requests']);
+});
+
+test('HTTPS tunnels are counted with the top three hosts', () => {
+  const stats = createStats(() => 0);
+  for (const [host, times] of [
+    ['api.anthropic.com', 5],
+    ['api.openai.com', 3],
+    ['a.example', 1],
+    ['b.example', 2],
+  ] as const) {
+    for (let i = 0; i < times; i++) stats.tunnelOpened(host, 'unknown');
+  }
+  const items = labels(menuTemplate(state({ stats: stats.snapshot() }), recorder().actions));
+  const at = items.indexOf('HTTPS tunnels: 11');
+  assert.ok(at > 0);
+  assert.deepEqual(items.slice(at + 1, at + 4), [
+    '    api.anthropic.com: 5',
+    '    api.openai.com: 3',
+    '    b.example: 2',
+  ]);
+});
+
+test('Start/Stop follows the state, and each item calls its action', () => {
+  const { actions, calls } = recorder();
+  click(find(menuTemplate(state(), actions), 'Stop proxy'));
+  click(find(menuTemplate(state({ status: { kind: 'stopped' } }), actions), 'Start proxy'));
+  const stopping = find(
+    menuTemplate(state({ status: { kind: 'stopping' } }), actions),
+    'Start proxy',
+  );
+  assert.equal(stopping.enabled, false);
+  const items = menuTemplate(state(), actions);
+  click(find(items, 'Open dashboard'));
+  click(find(items, 'Open config file'));
+  click(find(items, 'Start at login'), true);
+  click(find(items, 'Quit memex'));
+  assert.deepEqual(calls, [
+    ['stop'],
+    ['start'],
+    ['openDashboard'],
+    ['openConfig'],
+    ['setAutostart', true],
+    ['quit'],
+  ]);
+});
+
+test('the Start at login checkbox shows the real state', () => {
+  assert.equal(
+    find(menuTemplate(state({ autostart: true }), recorder().actions), 'Start at login').checked,
+    true,
+  );
+  assert.equal(
+    find(menuTemplate(state({ autostart: false }), recorder().actions), 'Start at login').checked,
+    false,
+  );
+});
+
+test('port in use offers another port', () => {
+  const { actions, calls } = recorder();
+  const items = menuTemplate(
+    state({ status: { kind: 'failed', code: 'PORT_IN_USE', reason: 'x', port: 8080 } }),
+    actions,
+  );
+  click(find(items, 'Use another port'));
+  assert.deepEqual(calls, [['useAnotherPort']]);
+  assert.equal(labels(menuTemplate(state(), actions)).includes('Use another port'), false);
+});
+
+test('a config error shows its file and line under the status', () => {
+  const items = menuTemplate(
+    state({ configError: 'memex.yml:7:3: upstreams.openai: "htp://x" is not an http(s) URL' }),
+    recorder().actions,
+  );
+  assert.equal(
+    items[1]?.label,
+    'Config error: memex.yml:7:3: upstreams.openai: "htp://x" is not an http(s) URL',
+  );
+});
+
+test('Copy env vars offers every mode and shell, the default shell first, for the live port', () => {
+  const { actions, calls } = recorder();
+  const copy = find(menuTemplate(state({ defaultShell: 'fish' }), actions), 'Copy env vars');
+  const modes = copy.submenu as MenuItemConstructorOptions[];
+  assert.deepEqual(labels(modes), [
+    'Proxy (HTTP_PROXY…)',
+    'Base URLs (ANTHROPIC_BASE_URL…)',
+    'Unset',
+  ]);
+  const shells = modes[1]?.submenu as MenuItemConstructorOptions[];
+  assert.deepEqual(labels(shells), ['fish', 'bash / zsh', 'PowerShell', 'cmd']);
+  click(find(shells, 'PowerShell'));
+  assert.deepEqual(calls, [['copyEnv', 'powershell', 'base-url']]);
+
+  const stopped = find(
+    menuTemplate(state({ status: { kind: 'stopped' } }), actions),
+    'Copy env vars',
+  );
+  assert.deepEqual(
+    (stopped.submenu as MenuItemConstructorOptions[]).map((item) => item.enabled),
+    [false, false, true],
+  );
+});
+
+test('the macOS title is the total request count', () => {
+  assert.equal(trayTitle(state({ stats: null })), '');
+  assert.equal(trayTitle(state({ stats: snapshot() })), '');
+  assert.equal(
+    trayTitle(
+      state({
+        stats: snapshot([
+          ['anthropic', 200],
+          ['openai', 200],
+          ['unknown', 404],
+        ]),
+      }),
+    ),
+    '3',
+  );
+});
