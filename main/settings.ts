@@ -3,11 +3,12 @@
 // imported; the entry file constructs the store with `new Store(settingsOptions(platform))`.
 
 import type { Options, Schema } from 'electron-store';
+import { defaultShell, SHELLS as SHELL_CHOICES, type Shell } from './env.js';
 
 /** Shells the tray can copy env-var lines for (bash covers zsh: the same syntax). */
-export const SHELLS = ['bash', 'fish', 'powershell', 'cmd'] as const;
+export const SHELLS: readonly Shell[] = SHELL_CHOICES.map((shell) => shell.id);
 
-export type Shell = (typeof SHELLS)[number];
+export type { Shell };
 
 /** A window's position and size in screen pixels, as `BrowserWindow.getBounds()` gives it. */
 export interface WindowBounds {
@@ -54,9 +55,7 @@ export const SETTINGS_SCHEMA = {
 } as const satisfies Schema<Settings>;
 
 /** The shell "Copy env vars" defaults to on `platform`. */
-export function defaultShellFor(platform: NodeJS.Platform): Shell {
-  return platform === 'win32' ? 'powershell' : 'bash';
-}
+export const defaultShellFor = defaultShell;
 
 /** Settings before the user changes anything, on `platform`. */
 export function defaultSettings(platform: NodeJS.Platform): Settings {
