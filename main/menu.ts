@@ -158,7 +158,7 @@ export function menuTemplate(state: TrayState, actions: TrayActions): MenuItemCo
     { type: 'separator' },
     {
       label: 'Quit memex',
-      role: 'quit',
+      // No `role: 'quit'`: a role replaces click, and quitting must stop the worker first.
       click: () => {
         actions.quit();
       },

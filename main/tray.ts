@@ -38,6 +38,17 @@ export interface TrayView {
 
 export const TRAY_INTERVAL_MS = 1_000;
 
+/**
+ * The icon file (in dist/icons/tray) for a state on a platform: template images on macOS, which
+ * recolors them for the menu bar; .ico on Windows, which picks a size per display scale; 32 px
+ * PNG (with @2x beside it) on Linux, scaled by the panel.
+ */
+export function trayIconFile(platform: NodeJS.Platform, state: IconState): string {
+  if (platform === 'darwin') return `${state}Template.png`;
+  if (platform === 'win32') return `${state}.ico`;
+  return `${state}-32.png`;
+}
+
 export function createTrayView<M = Menu>(options: TrayViewOptions<M>): TrayView {
   const intervalMs = options.intervalMs ?? TRAY_INTERVAL_MS;
   let pending: TrayState | undefined;

@@ -1,0 +1,195 @@
+// The tray app's behaviour, with no Electron in it: loads and watches the config, drives the
+// supervisor, keeps the state the tray shows, and carries out every menu action. main.ts hands
+// it Electron's pieces (clipboard, shell, window, app) as plain functions.
+
+import type { Config } from '../proxy-core/config.js';
+import type { StatsSnapshot } from '../proxy-core/stats.js';
+import {
+  ensureConfigFile,
+  loadAppConfig,
+  watchAppConfig,
+  type AppConfigPlaces,
+} from './app-config.js';
+import type { Autostart } from './autostart.js';
+import { envSnippet } from './env.js';
+import type { TrayActions, TrayState } from './menu.js';
+import type { SettingsStore } from './settings.js';
+import type { ProxyStatus } from './status.js';
+import type { Supervisor } from './supervisor.js';
+
+export interface ControllerOptions {
+  readonly supervisor: Supervisor;
+  readonly settings: SettingsStore;
+  readonly autostart: Autostart;
+  readonly places: AppConfigPlaces;
+  readonly platform: NodeJS.Platform;
+  /** Shows a new state (the tray view; later also the dashboard). */
+  readonly render: (state: TrayState) => void;
+  /** `clipboard.writeText`, which returns a Promise in Electron 45. */
+  readonly writeClipboard: (text: string) => Promise<void> | void;
+  /** `shell.openPath`: resolves with '' or an error message. */
+  readonly openPath: (path: string) => Promise<string>;
+  readonly openDashboard: () => void;
+  /** Ends the app once the worker is gone. */
+  readonly exit: () => void;
+  /** Where problems that have no place in the menu go (stderr in the app). */
+  readonly log: (message: string) => void;
+}
+
+export interface Controller {
+  readonly actions: TrayActions;
+  /** Loads the config and, when `startProxy`, starts the proxy. */
+  launch(startProxy: boolean): Promise<void>;
+  /** The tray icon's click (macOS, Windows): start when stopped, stop when running. */
+  toggle(): void;
+  /** The state as the tray shows it now. */
+  state(): TrayState;
+}
+
+export function createController(options: ControllerOptions): Controller {
+  const { supervisor, settings, places } = options;
+  let config: Config | undefined;
+  let configError: string | null = null;
+  let stats: StatsSnapshot | null = null;
+  let autostart = settings.get('autostart');
+  // "Use another port" holds until the config file names a port again.
+  let portOverride: number | undefined;
+
+  const status = (): ProxyStatus => {
+    const current = supervisor.status;
+    // A config that never loaded leaves the supervisor stopped; say why in the status line.
+    if (config === undefined && configError !== null && current.kind === 'stopped') {
+      return { kind: 'failed', code: 'CONFIG_INVALID', reason: configError };
+    }
+    return current;
+  };
+  const state = (): TrayState => ({
+    status: status(),
+    stats,
+    autostart,
+    defaultShell: settings.get('defaultShell'),
+    configError: config === undefined ? null : configError,
+    platform: options.platform,
+  });
+  const render = (): void => {
+    options.render(state());
+  };
+
+  const effective = (loaded: Config): Config =>
+    portOverride === undefined ? loaded : { ...loaded, port: portOverride };
+
+  // Whether the proxy should start as soon as a good config is loaded (launch, or Start while
+  // the config was broken).
+  let startWhenLoaded = false;
+
+  const reloadConfig = async (): Promise<void> => {
+    try {
+      const loaded = (await loadAppConfig(places)).config;
+      if (config !== undefined && loaded.port !== config.port) portOverride = undefined;
+      config = effective(loaded);
+      configError = null;
+      if (startWhenLoaded) {
+        startWhenLoaded = false;
+        supervisor.start(config);
+      } else {
+        supervisor.reload(config);
+      }
+    } catch (err) {
+      // Keep the last good config running; the menu shows the file and line.
+      configError = err instanceof Error ? err.message : String(err);
+    }
+    render();
+  };
+
+  supervisor.onStatus(render);
+  supervisor.onStats((snapshot) => {
+    stats = snapshot;
+    render();
+  });
+  supervisor.onProblem((problem) => {
+    options.log(`memex worker: ${problem.code}: ${problem.message}`);
+  });
+
+  const startProxy = (): void => {
+    if (config === undefined) {
+      startWhenLoaded = true;
+      void reloadConfig();
+      return;
+    }
+    supervisor.start(config);
+  };
+
+  const actions: TrayActions = {
+    start: startProxy,
+    stop() {
+      void supervisor.stop();
+    },
+    useAnotherPort() {
+      if (config === undefined) return;
+      portOverride = 0;
+      config = { ...config, port: 0 };
+      supervisor.start(config);
+    },
+    copyEnv(shell, mode) {
+      const current = supervisor.status;
+      // Unset needs no address; the others must name the port the proxy really listens on.
+      const address = current.kind === 'running' ? current : undefined;
+      if (address === undefined && mode !== 'unset') return;
+      const text = envSnippet(shell, mode, address ?? { host: '127.0.0.1', port: 0 });
+      void Promise.resolve(options.writeClipboard(text)).catch((err: unknown) => {
+        options.log(`memex: could not copy to the clipboard: ${String(err)}`);
+      });
+    },
+    openDashboard() {
+      options.openDashboard();
+    },
+    openConfig() {
+      void ensureConfigFile(places)
+        .then((path) => options.openPath(path))
+        .then((problem) => {
+          if (problem !== '') options.log(`memex: could not open the config file: ${problem}`);
+        })
+        .catch((err: unknown) => {
+          options.log(`memex: could not create the config file: ${String(err)}`);
+        });
+    },
+    setAutostart(enabled) {
+      void options.autostart
+        .setEnabled(enabled)
+        .then(() => options.autostart.isEnabled())
+        .then((actual) => {
+          autostart = actual;
+          settings.set('autostart', actual);
+          render();
+        })
+        .catch((err: unknown) => {
+          options.log(`memex: could not change start at login: ${String(err)}`);
+          render();
+        });
+    },
+    quit() {
+      void supervisor.close().finally(() => {
+        watcher?.close();
+        options.exit();
+      });
+    },
+  };
+
+  let watcher: { close(): void } | undefined;
+
+  return {
+    actions,
+    async launch(startProxy) {
+      autostart = await options.autostart.isEnabled().catch(() => autostart);
+      watcher = watchAppConfig(places, () => void reloadConfig());
+      startWhenLoaded = startProxy;
+      await reloadConfig();
+    },
+    toggle() {
+      const kind = supervisor.status.kind;
+      if (kind === 'running' || kind === 'starting' || kind === 'restarting') actions.stop();
+      else if (kind !== 'stopping') actions.start();
+    },
+    state,
+  };
+}
