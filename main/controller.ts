@@ -12,7 +12,8 @@ import {
 } from './app-config.js';
 import type { Autostart } from './autostart.js';
 import { envSnippet } from './env.js';
-import type { TrayActions, TrayState } from './menu.js';
+import type { DashboardSetting, DashboardState } from './dashboard-api.js';
+import { statusLine, type TrayActions, type TrayState } from './menu.js';
 import type { SettingsStore } from './settings.js';
 import type { ProxyStatus } from './status.js';
 import type { Supervisor } from './supervisor.js';
@@ -44,11 +45,16 @@ export interface Controller {
   toggle(): void;
   /** The state as the tray shows it now. */
   state(): TrayState;
+  /** The state as the dashboard shows it now. */
+  dashboardState(): DashboardState;
+  /** A settings change from the dashboard. */
+  setSetting(setting: DashboardSetting): void;
 }
 
 export function createController(options: ControllerOptions): Controller {
   const { supervisor, settings, places } = options;
   let config: Config | undefined;
+  let configSource: string | null = null;
   let configError: string | null = null;
   let stats: StatsSnapshot | null = null;
   let autostart = settings.get('autostart');
@@ -84,7 +90,9 @@ export function createController(options: ControllerOptions): Controller {
 
   const reloadConfig = async (): Promise<void> => {
     try {
-      const loaded = (await loadAppConfig(places)).config;
+      const resolved = await loadAppConfig(places);
+      const loaded = resolved.config;
+      configSource = resolved.source;
       if (config !== undefined && loaded.port !== config.port) portOverride = undefined;
       config = effective(loaded);
       configError = null;
@@ -145,7 +153,13 @@ export function createController(options: ControllerOptions): Controller {
     },
     openConfig() {
       void ensureConfigFile(places)
-        .then((path) => options.openPath(path))
+        .then((path) => {
+          if (configSource === null) {
+            configSource = path;
+            render();
+          }
+          return options.openPath(path);
+        })
         .then((problem) => {
           if (problem !== '') options.log(`memex: could not open the config file: ${problem}`);
         })
@@ -191,5 +205,35 @@ export function createController(options: ControllerOptions): Controller {
       else if (kind !== 'stopping') actions.start();
     },
     state,
+    dashboardState() {
+      const tray = state();
+      return {
+        status: tray.status,
+        statusLine: statusLine(tray.status),
+        stats: tray.stats,
+        configError,
+        configPath: configSource,
+        settings: {
+          startProxyOnLaunch: settings.get('startProxyOnLaunch'),
+          autostart: tray.autostart,
+          defaultShell: tray.defaultShell,
+        },
+        time: Date.now(),
+      };
+    },
+    setSetting(setting) {
+      switch (setting.key) {
+        case 'autostart':
+          actions.setAutostart(setting.value);
+          return;
+        case 'startProxyOnLaunch':
+          settings.set('startProxyOnLaunch', setting.value);
+          break;
+        case 'defaultShell':
+          settings.set('defaultShell', setting.value);
+          break;
+      }
+      render();
+    },
   };
 }

@@ -2,17 +2,32 @@
 // Electron's pieces and hands them to the plain modules (controller, supervisor, tray view,
 // window), so everything with logic runs and is tested under plain Node.
 
-import { app, BrowserWindow, clipboard, Menu, shell, Tray, utilityProcess } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  clipboard,
+  ipcMain,
+  Menu,
+  shell,
+  Tray,
+  utilityProcess,
+} from 'electron';
 import Store from 'electron-store';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { autostartFor, isLoginLaunch } from './autostart.js';
 import { createController } from './controller.js';
+import { CHANNELS, type DashboardState } from './dashboard-api.js';
+import { registerDashboardIpc } from './ipc.js';
 import { isWorkerGone, toElectronLauncher } from './launcher-electron.js';
 import { settingsOptions, type Settings } from './settings.js';
 import { createSupervisor } from './supervisor.js';
 import { createTrayView, trayIconFile } from './tray.js';
+import { createThrottle } from './throttle.js';
 import { createDashboardWindow } from './window.js';
+
+// How often at most the dashboard receives a new state.
+const DASHBOARD_INTERVAL_MS = 250;
 
 const iconPath = (file: string): string =>
   fileURLToPath(new URL(`../icons/tray/${file}`, import.meta.url));
@@ -33,10 +48,11 @@ function launch(): void {
     if (isWorkerGone(details)) supervisor.childGone(details);
   });
 
+  const page = new URL('../renderer/index.html', import.meta.url);
   const dashboard = createDashboardWindow(
     { create: (options) => new BrowserWindow(options) },
     {
-      page: fileURLToPath(new URL('../renderer/index.html', import.meta.url)),
+      page: fileURLToPath(page),
       preload: fileURLToPath(new URL('./preload.cjs', import.meta.url)),
     },
     () => settings.get('windowBounds'),
@@ -55,6 +71,7 @@ function launch(): void {
     platform: process.platform,
     render: (state) => {
       view.render(state);
+      feed.push(undefined);
     },
     writeClipboard: (text) => clipboard.writeText(text),
     openPath: (path) => shell.openPath(path),
@@ -64,6 +81,7 @@ function launch(): void {
     exit: () => {
       quitting = true;
       view.close();
+      feed.cancel();
       tray.destroy();
       app.exit(0);
     },
@@ -77,6 +95,37 @@ function launch(): void {
     icon: (state) => iconPath(trayIconFile(process.platform, state)),
     actions: controller.actions,
   });
+  // The window gets whole states, a few a second at most, and only while it exists.
+  const feed = createThrottle<undefined>(DASHBOARD_INTERVAL_MS, () => {
+    const contents = dashboard.current()?.webContents;
+    if (contents === undefined) return false;
+    const state: DashboardState = controller.dashboardState();
+    contents.send(CHANNELS.state, state);
+    return true;
+  });
+  registerDashboardIpc(
+    ipcMain,
+    { contents: () => dashboard.current()?.webContents, pageUrl: page.href },
+    {
+      state: () => controller.dashboardState(),
+      start: () => {
+        controller.actions.start();
+      },
+      stop: () => {
+        controller.actions.stop();
+      },
+      copyEnv: (shellId, mode) => {
+        controller.actions.copyEnv(shellId, mode);
+      },
+      openConfig: () => {
+        controller.actions.openConfig();
+      },
+      setSetting: (setting) => {
+        controller.setSetting(setting);
+      },
+    },
+  );
+
   // Linux's AppIndicator sends no clicks: there the menu's Start/Stop is the toggle.
   tray.on('click', () => {
     controller.toggle();

@@ -12,6 +12,7 @@ import {
   type TrayActions,
   type TrayState,
 } from './menu.js';
+import { createThrottle } from './throttle.js';
 
 /** The part of Electron's Tray the view drives; `M` is Electron's Menu in the app. */
 export interface TraySurface<M = Menu> extends Pick<Tray, 'setImage' | 'setToolTip' | 'setTitle'> {
@@ -50,20 +51,12 @@ export function trayIconFile(platform: NodeJS.Platform, state: IconState): strin
 }
 
 export function createTrayView<M = Menu>(options: TrayViewOptions<M>): TrayView {
-  const intervalMs = options.intervalMs ?? TRAY_INTERVAL_MS;
-  let pending: TrayState | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let lastAppliedAt = Number.NEGATIVE_INFINITY;
   let lastMenuKey = '';
   let lastIcon: IconState | undefined;
   let lastTooltip = '';
   let lastTitle: string | undefined;
 
-  const apply = (): void => {
-    timer = undefined;
-    const state = pending;
-    pending = undefined;
-    if (state === undefined) return;
+  const apply = (state: TrayState): boolean => {
     const template = menuTemplate(state, options.actions);
     // Functions drop out of JSON, so the key is exactly what the user would see.
     const menuKey = JSON.stringify(template);
@@ -76,9 +69,8 @@ export function createTrayView<M = Menu>(options: TrayViewOptions<M>): TrayView 
       tip === lastTooltip &&
       title === lastTitle
     ) {
-      return;
+      return false;
     }
-    lastAppliedAt = Date.now();
     if (menuKey !== lastMenuKey) options.tray.setContextMenu(options.buildMenu(template));
     if (icon !== lastIcon) options.tray.setImage(options.icon(icon));
     if (tip !== lastTooltip) options.tray.setToolTip(tip);
@@ -87,20 +79,16 @@ export function createTrayView<M = Menu>(options: TrayViewOptions<M>): TrayView 
     lastIcon = icon;
     lastTooltip = tip;
     lastTitle = title;
+    return true;
   };
 
+  const throttle = createThrottle(options.intervalMs ?? TRAY_INTERVAL_MS, apply);
   return {
     render(state) {
-      pending = state;
-      if (timer !== undefined) return;
-      const wait = lastAppliedAt + intervalMs - Date.now();
-      if (wait <= 0) apply();
-      else timer = setTimeout(apply, wait);
+      throttle.push(state);
     },
     close() {
-      clearTimeout(timer);
-      timer = undefined;
-      pending = undefined;
+      throttle.cancel();
     },
   };
 }

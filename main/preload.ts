@@ -1,0 +1,26 @@
+// The dashboard's preload: exposes window.memex (MemexBridge) through contextBridge and nothing
+// else — never ipcRenderer itself. A renderer-side entry file: bundled into one CommonJS file
+// (sandboxed preloads cannot load ES modules or other files), so it imports electron at runtime.
+
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { CHANNELS, type DashboardState, type MemexBridge } from './dashboard-api.js';
+
+const bridge: MemexBridge = {
+  onState(listener) {
+    const onMessage = (_event: IpcRendererEvent, state: DashboardState): void => {
+      listener(state);
+    };
+    ipcRenderer.on(CHANNELS.state, onMessage);
+    void (ipcRenderer.invoke(CHANNELS.getState) as Promise<DashboardState>).then(listener);
+    return () => {
+      ipcRenderer.removeListener(CHANNELS.state, onMessage);
+    };
+  },
+  start: () => ipcRenderer.invoke(CHANNELS.start) as Promise<void>,
+  stop: () => ipcRenderer.invoke(CHANNELS.stop) as Promise<void>,
+  copyEnv: (shell, mode) => ipcRenderer.invoke(CHANNELS.copyEnv, shell, mode) as Promise<void>,
+  openConfig: () => ipcRenderer.invoke(CHANNELS.openConfig) as Promise<void>,
+  setSetting: (setting) => ipcRenderer.invoke(CHANNELS.setSetting, setting) as Promise<void>,
+};
+
+contextBridge.exposeInMainWorld('memex', bridge);

@@ -1,0 +1,265 @@
+// The tray app's behaviour end to end under Node: the real supervisor running the real worker
+// (child_process.fork), a config file in a temporary home directory, and small fakes for what
+// only Electron provides (clipboard, shell.openPath, the window, app exit).
+
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import type { Autostart } from '../../main/autostart.js';
+import { createController, type Controller } from '../../main/controller.js';
+import { launchNode } from '../../main/launcher-node.js';
+import { statusLine, type TrayState } from '../../main/menu.js';
+import { defaultSettings, type Settings, type SettingsStore } from '../../main/settings.js';
+import { createSupervisor } from '../../main/supervisor.js';
+import { send } from '../helpers/client.js';
+import { withGuard } from '../helpers/process-spawn.js';
+import { recordLaunches } from '../helpers/supervisor-harness.js';
+import { startUpstream } from '../helpers/servers.js';
+
+function memorySettings(overrides: Partial<Settings> = {}): SettingsStore {
+  const store: Settings = { ...defaultSettings('linux'), ...overrides };
+  return {
+    get: (key) => store[key],
+    set: (key, value) => {
+      store[key] = value;
+    },
+    get store() {
+      return store;
+    },
+  };
+}
+
+function fakeAutostart(): Autostart & { enabled: boolean } {
+  const fake = {
+    enabled: false,
+    isEnabled: () => Promise.resolve(fake.enabled),
+    setEnabled: (enabled: boolean) => {
+      fake.enabled = enabled;
+      return Promise.resolve();
+    },
+  };
+  return fake;
+}
+
+interface App {
+  controller: Controller;
+  home: string;
+  clipboard: string[];
+  opened: string[];
+  exited: Promise<void>;
+  /** Resolves with the first rendered state that satisfies `predicate` (seen already or later). */
+  until(predicate: (state: TrayState) => boolean, what: string): Promise<TrayState>;
+}
+
+async function startApp(
+  t: TestContext,
+  configText: string | null,
+  settings = memorySettings(),
+): Promise<App> {
+  const home = await mkdtemp(join(tmpdir(), 'memex-app-'));
+  t.after(() => rm(home, { recursive: true, force: true }));
+  if (configText !== null) await writeFile(join(home, 'memex.yml'), configText);
+  const { launcher } = recordLaunches(t, launchNode);
+  const supervisor = createSupervisor({ launcher });
+  t.after(() => supervisor.close());
+  const states: TrayState[] = [];
+  const waiters: {
+    predicate: (state: TrayState) => boolean;
+    resolve: (state: TrayState) => void;
+  }[] = [];
+  const clipboard: string[] = [];
+  const opened: string[] = [];
+  let markExited!: () => void;
+  const exited = new Promise<void>((resolve) => (markExited = resolve));
+  const controller = createController({
+    supervisor,
+    settings,
+    autostart: fakeAutostart(),
+    places: { homeDir: home, env: {} },
+    platform: 'linux',
+    render: (state) => {
+      states.push(state);
+      for (const waiter of [...waiters]) {
+        if (waiter.predicate(state)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(state);
+        }
+      }
+    },
+    writeClipboard: (text) => {
+      clipboard.push(text);
+    },
+    openPath: (path) => {
+      opened.push(path);
+      return Promise.resolve('');
+    },
+    openDashboard: () => undefined,
+    exit: markExited,
+    log: () => undefined,
+  });
+  return {
+    controller,
+    home,
+    clipboard,
+    opened,
+    exited,
+    until(predicate, what) {
+      const seen = states.find(predicate);
+      if (seen !== undefined) return Promise.resolve(seen);
+      return withGuard(
+        new Promise<TrayState>((resolve) => waiters.push({ predicate, resolve })),
+        `${what}; states: ${states.map((state) => statusLine(state.status)).join(' → ')}`,
+      );
+    },
+  };
+}
+
+const running = (state: TrayState): boolean => state.status.kind === 'running';
+function portOf(state: TrayState): number {
+  assert.ok(state.status.kind === 'running');
+  return state.status.port;
+}
+
+test('launch reads the home config, starts the proxy, and Copy env vars names its real port', async (t) => {
+  const upstream = await startUpstream(t, (req, res) => {
+    req.resume();
+    res.end('from upstream');
+  });
+  const app = await startApp(t, `port: 0\nupstreams:\n  anthropic: ${upstream.url}\n`);
+  await app.controller.launch(true);
+  const port = portOf(await app.until(running, 'running'));
+  const res = await send(
+    `http://127.0.0.1:${port}/anthropic/v1/messages`,
+    { method: 'POST' },
+    '{}',
+  );
+  assert.equal(res.body.toString(), 'from upstream');
+  await app.until(
+    (state) => (state.stats?.requests.anthropic ?? 0) === 1,
+    'stats with one anthropic request',
+  );
+
+  app.controller.actions.copyEnv('bash', 'base-url');
+  assert.deepEqual(app.clipboard, [
+    `export ANTHROPIC_BASE_URL='http://127.0.0.1:${port}/anthropic'\n` +
+      `export OPENAI_BASE_URL='http://127.0.0.1:${port}/openai/v1'`,
+  ]);
+});
+
+test('with start-on-launch off the proxy waits for Start, and the tray toggle flips it', async (t) => {
+  const app = await startApp(t, 'port: 0\n');
+  await app.controller.launch(false);
+  assert.equal(app.controller.state().status.kind, 'stopped');
+  app.controller.toggle();
+  await app.until(running, 'running after toggle');
+  app.controller.toggle();
+  await app.until((state) => state.status.kind === 'stopped', 'stopped after toggle');
+});
+
+test('a bad config at launch shows file:line in the status line, and fixing the file starts the proxy', async (t) => {
+  const app = await startApp(t, 'port: 0\nprot: 1\n');
+  await app.controller.launch(true);
+  const failed = app.controller.state();
+  assert.equal(failed.status.kind, 'failed');
+  assert.match(
+    statusLine(failed.status),
+    /^Stopped: \/.*\/memex\.yml:2:1: prot: unknown key \(did you mean "port"\?\)/,
+  );
+  await writeFile(join(app.home, 'memex.yml'), 'port: 0\n');
+  await app.until(running, 'running once the file is fixed');
+});
+
+test('a broken edit while running keeps the proxy up and shows the error; a good edit applies', async (t) => {
+  const a = await startUpstream(t, (_req, res) => res.end('a'));
+  const b = await startUpstream(t, (_req, res) => res.end('b'));
+  const app = await startApp(t, `port: 0\nupstreams:\n  anthropic: ${a.url}\n`);
+  await app.controller.launch(true);
+  const port = portOf(await app.until(running, 'running'));
+  await writeFile(join(app.home, 'memex.yml'), `port: 0\nupstreams:\n  anthropic: htp://x\n`);
+  const broken = await app.until((state) => state.configError !== null, 'a config error');
+  assert.match(
+    broken.configError ?? '',
+    /memex\.yml:3:3: upstreams\.anthropic: "htp:\/\/x" is not an http\(s\) URL$/,
+  );
+  assert.equal(broken.status.kind, 'running');
+  assert.equal((await send(`http://127.0.0.1:${port}/anthropic/x`)).body.toString(), 'a');
+
+  await writeFile(join(app.home, 'memex.yml'), `port: 0\nupstreams:\n  anthropic: ${b.url}\n`);
+  await app.until(
+    (state) => state.configError === null && state.status.kind === 'running',
+    'error cleared',
+  );
+  // The worker applies the reload in order; the next request sees it.
+  await withGuard(
+    (async () => {
+      while ((await send(`http://127.0.0.1:${port}/anthropic/x`)).body.toString() !== 'b');
+    })(),
+    'requests reaching upstream b',
+  );
+});
+
+test('port in use fails clearly, and Use another port runs on a free one', async (t) => {
+  const taken = await startUpstream(t, (_req, res) => res.end());
+  const app = await startApp(t, `port: ${taken.port}\n`);
+  await app.controller.launch(true);
+  const failed = await app.until((state) => state.status.kind === 'failed', 'failed');
+  assert.equal(statusLine(failed.status), `Port ${taken.port} is in use`);
+  app.controller.actions.useAnotherPort();
+  const port = portOf(await app.until(running, 'running on another port'));
+  assert.notEqual(port, taken.port);
+});
+
+test('Open config file creates the commented example in ~/.config when there is none', async (t) => {
+  const app = await startApp(t, null);
+  await app.controller.launch(false);
+  app.controller.actions.openConfig();
+  const expected = join(app.home, '.config', 'memex.yml');
+  await withGuard(
+    (async () => {
+      while (app.opened.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    })(),
+    'openPath',
+  );
+  assert.deepEqual(app.opened, [expected]);
+  const example = await readFile(
+    new URL('../../../proxy-core/examples/memex.yml', import.meta.url),
+    'utf8',
+  );
+  assert.equal(await readFile(expected, 'utf8'), example);
+});
+
+test('Open config file opens the existing file and never overwrites it', async (t) => {
+  const app = await startApp(t, 'port: 0 # mine\n');
+  await mkdir(join(app.home, '.config'));
+  await app.controller.launch(false);
+  app.controller.actions.openConfig();
+  await withGuard(
+    (async () => {
+      while (app.opened.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    })(),
+    'openPath',
+  );
+  assert.deepEqual(app.opened, [join(app.home, 'memex.yml')]);
+  assert.equal(await readFile(join(app.home, 'memex.yml'), 'utf8'), 'port: 0 # mine\n');
+});
+
+test('Start at login shows what the system reports after the change', async (t) => {
+  const settings = memorySettings();
+  const app = await startApp(t, 'port: 0\n', settings);
+  await app.controller.launch(false);
+  assert.equal(app.controller.state().autostart, false);
+  app.controller.actions.setAutostart(true);
+  await app.until((state) => state.autostart, 'autostart on');
+  assert.equal(settings.get('autostart'), true);
+});
+
+test('Quit stops the worker, then exits', async (t) => {
+  const app = await startApp(t, 'port: 0\n');
+  await app.controller.launch(true);
+  const port = portOf(await app.until(running, 'running'));
+  app.controller.actions.quit();
+  await withGuard(app.exited, 'exit');
+  await assert.rejects(send(`http://127.0.0.1:${port}/_memex/health`), { code: 'ECONNREFUSED' });
+});
