@@ -3,7 +3,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import { DEFAULT_CONFIG, type Config } from '../../proxy-core/config.js';
 import { createProxy, type Proxy } from '../../proxy-core/server.js';
@@ -47,4 +47,15 @@ export async function closeServer(server: Server): Promise<void> {
   );
   server.closeAllConnections();
   await closed;
+}
+
+/** Holds a port on 127.0.0.1 (a bare TCP listener) until the test ends; resolves with it. */
+export async function occupyPort(t: TestContext): Promise<number> {
+  const blocker = createNetServer();
+  blocker.listen(0, '127.0.0.1');
+  await once(blocker, 'listening');
+  t.after(() => {
+    blocker.close();
+  });
+  return (blocker.address() as AddressInfo).port;
 }

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { launchNode } from '../../main/launcher-node.js';
@@ -8,7 +6,7 @@ import type { WorkerProblem } from '../../main/supervisor.js';
 import type { StatsSnapshot } from '../../proxy-core/stats.js';
 import { send } from '../helpers/client.js';
 import { withGuard } from '../helpers/process-spawn.js';
-import { startUpstream } from '../helpers/servers.js';
+import { occupyPort, startUpstream } from '../helpers/servers.js';
 import {
   fakeLauncher,
   recordLaunches,
@@ -168,13 +166,7 @@ test('five crashes in a row leave the supervisor failed, with the last error', a
 });
 
 test('a port in use fails with PORT_IN_USE and the port, without restarting', async (t) => {
-  const blocker = createServer();
-  blocker.listen(0, '127.0.0.1');
-  await once(blocker, 'listening');
-  t.after(() => {
-    blocker.close();
-  });
-  const { port } = blocker.address() as AddressInfo;
+  const port = await occupyPort(t);
   const { supervisor, clock, log, launched } = superviseRealWorker(t);
 
   supervisor.start(workerConfig({ port }));

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CONFIG } from '../../proxy-core/config.js';
 import { send } from '../helpers/client.js';
 import { runToExit, spawnProcess, withGuard, type Spawned } from '../helpers/process-spawn.js';
-import { startUpstream } from '../helpers/servers.js';
+import { occupyPort, startUpstream } from '../helpers/servers.js';
 
 const CLI = fileURLToPath(new URL('../../proxy-core/cli.js', import.meta.url));
 const PACKAGE = JSON.parse(
@@ -126,13 +126,7 @@ for (const [what, args, named] of BAD_ARGS) {
 }
 
 test('a port already in use exits 1 with one stderr line naming the port and how to pick another', async (t) => {
-  const blocker = createServer();
-  blocker.listen(0, '127.0.0.1');
-  await once(blocker, 'listening');
-  t.after(() => {
-    blocker.close();
-  });
-  const { port } = blocker.address() as AddressInfo;
+  const port = await occupyPort(t);
 
   const result = await runCli(t, ['--port', String(port)]);
 

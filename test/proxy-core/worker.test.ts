@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { DEFAULT_CONFIG, type Config } from '../../proxy-core/config.js';
 import { STATS_INTERVAL_MS } from '../../proxy-core/protocol.js';
 import { send } from '../helpers/client.js';
 import { forkWorker, type Worker } from '../helpers/process-worker.js';
-import { startUpstream, type Upstream } from '../helpers/servers.js';
+import { occupyPort, startUpstream, type Upstream } from '../helpers/servers.js';
 
 function configWith(overrides: Partial<Config> = {}): Config {
   return { ...DEFAULT_CONFIG, host: '127.0.0.1', port: 0, ...overrides };
@@ -186,13 +184,7 @@ test('a malformed message gets a BAD_MESSAGE error and the worker keeps working'
 });
 
 test('starting on a port already in use reports a fatal PORT_IN_USE error', async (t) => {
-  const blocker = createServer();
-  blocker.listen(0, '127.0.0.1');
-  await once(blocker, 'listening');
-  t.after(() => {
-    blocker.close();
-  });
-  const { port } = blocker.address() as AddressInfo;
+  const port = await occupyPort(t);
   const worker = forkWorker(t);
 
   await worker.send({ type: 'start', config: configWith({ port }) });
