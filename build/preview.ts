@@ -1,0 +1,179 @@
+// The built dashboard (dist/renderer/) in headless Chromium, without Electron: a static server
+// that also sends index.html's CSP as a header, and a fake window.memex that records every call
+// and shows whatever state the caller pushes. Used by the dashboard test and the screenshot.
+
+import { once } from 'node:events';
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import type { DashboardSetting, DashboardState, MemexBridge } from '../main/dashboard-api.js';
+import type { EnvMode, Shell } from '../main/env.js';
+import { SCHEMAS, type SchemaId } from '../proxy-core/schema.js';
+import type { StatsSnapshot } from '../proxy-core/stats.js';
+
+const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url));
+
+/** Debian's Chromium (`apt-get install chromium`); Playwright's own downloads are not used. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** Starts headless Chromium; the caller closes it. */
+export async function launchChromium(): Promise<Browser> {
+  await access(CHROMIUM_PATH, constants.X_OK).catch((err: unknown) => {
+    throw new Error(`no Chromium at ${CHROMIUM_PATH}: apt-get install chromium`, { cause: err });
+  });
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+const TYPES: Readonly<Record<string, string>> = {
+  'index.html': 'text/html; charset=utf-8',
+  'style.css': 'text/css; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+  'app.js.map': 'application/json',
+};
+
+export interface RendererServer {
+  /** `http://127.0.0.1:PORT/index.html` */
+  readonly url: string;
+  /** The Content-Security-Policy header sent with every file. */
+  readonly csp: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the built window on 127.0.0.1 port 0. The header repeats the page's meta CSP and adds
+ * frame-ancestors, which only a header can carry (a meta tag's is ignored, with a console error).
+ */
+export async function createRendererServer(dir = RENDERER_DIR): Promise<RendererServer> {
+  const html = await readFile(`${dir}/index.html`, 'utf8');
+  const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
+  if (meta === undefined) throw new Error('index.html has no Content-Security-Policy meta tag');
+  const csp = `${meta}; frame-ancestors 'none'`;
+  const server = createServer((req, res) => {
+    const name = new URL(req.url ?? '/', 'http://localhost').pathname.slice(1) || 'index.html';
+    const type = TYPES[name];
+    // Chromium asks for one unprompted; Electron's file:// window never does.
+    if (name === 'favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
+    if (req.method !== 'GET' || type === undefined) {
+      res.writeHead(404).end();
+      return;
+    }
+    readFile(`${dir}/${name}`).then(
+      (body) => {
+        res.writeHead(200, { 'content-type': type, 'content-security-policy': csp }).end(body);
+      },
+      () => {
+        res.writeHead(404).end();
+      },
+    );
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/index.html`,
+    csp,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A bridge call as the fake records it. */
+export type BridgeCall =
+  | { readonly name: 'start' | 'stop' | 'openConfig' }
+  | { readonly name: 'copyEnv'; readonly shell: Shell; readonly mode: EnvMode }
+  | { readonly name: 'setSetting'; readonly setting: DashboardSetting };
+
+/** What the fake adds to the page's window, for `page.evaluate`. */
+export interface FakeBridgePage {
+  memex: MemexBridge;
+  readonly __memex: {
+    /** Every bridge call, oldest first. */
+    readonly calls: BridgeCall[];
+    /** Every CSP violation the page reported, as `directive blocked-uri`. */
+    readonly violations: string[];
+    /** Sends `state` to the page's listeners, as main's IPC would. */
+    push(state: DashboardState): void;
+  };
+}
+
+/**
+ * Installs the fake window.memex. Runs inside the page (pass it to `page.addInitScript`), so it
+ * uses nothing from this module's scope.
+ */
+export function installFakeBridge(): void {
+  const page = globalThis as unknown as FakeBridgePage & {
+    document: {
+      addEventListener(
+        type: 'securitypolicyviolation',
+        listener: (event: { violatedDirective: string; blockedURI: string }) => void,
+      ): void;
+    };
+  };
+  const listeners = new Set<(state: DashboardState) => void>();
+  const calls: BridgeCall[] = [];
+  const violations: string[] = [];
+  let current: DashboardState | null = null;
+  const record = (call: BridgeCall): Promise<void> => {
+    calls.push(call);
+    return Promise.resolve();
+  };
+  page.memex = {
+    onState(listener) {
+      listeners.add(listener);
+      if (current !== null) listener(current);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    start: () => record({ name: 'start' }),
+    stop: () => record({ name: 'stop' }),
+    openConfig: () => record({ name: 'openConfig' }),
+    copyEnv: (shell, mode) => record({ name: 'copyEnv', shell, mode }),
+    setSetting: (setting) => record({ name: 'setSetting', setting }),
+  };
+  Object.assign(page, {
+    __memex: {
+      calls,
+      violations,
+      push(state: DashboardState) {
+        current = state;
+        for (const listener of listeners) listener(state);
+      },
+    },
+  });
+  page.document.addEventListener('securitypolicyviolation', (event) => {
+    violations.push(`${event.violatedDirective} ${event.blockedURI}`);
+  });
+}
+
+/** Stats with nothing counted yet. */
+export function emptyStats(uptimeMs = 1000): StatsSnapshot {
+  const requests = {} as Record<SchemaId, number>;
+  const schemas = {} as StatsSnapshot['schemas'];
+  for (const id of SCHEMAS) {
+    requests[id] = 0;
+    schemas[id] = { requests: 0, errors: 0, bytesIn: 0, bytesOut: 0 };
+  }
+  return {
+    requests,
+    schemas,
+    active: 0,
+    tunnels: { total: 0, active: 0, failed: 0, bytesIn: 0, bytesOut: 0, byHost: {} },
+    uptimeMs,
+    recent: [],
+  };
+}

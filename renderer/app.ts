@@ -1,0 +1,60 @@
+// The dashboard window's entry: subscribes to main's state through the preload bridge
+// (window.memex) and hands each state to the views. Bundled into one classic script.
+
+import type { DashboardState, MemexBridge } from '../main/dashboard-api.js';
+import { createCards } from './cards.js';
+import { createCopyEnvView } from './copy-env.js';
+import { byId, setText } from './dom.js';
+import { createHeader } from './header.js';
+import { createRateHistory } from './rate.js';
+import { createRequestsView } from './requests.js';
+import { createSettingsView } from './settings.js';
+import { createTunnelsView } from './tunnels.js';
+import { createWelcomeView } from './welcome.js';
+
+declare global {
+  interface Window {
+    /** Set by the preload; absent when the page is opened anywhere else. */
+    readonly memex?: MemexBridge;
+  }
+}
+
+// Main sends a state only when something changed, so with no traffic the charts would stand
+// still; this tick slides them on as the minutes pass.
+const CLOCK_TICK_MS = 10_000;
+
+function start(bridge: MemexBridge): void {
+  const rates = createRateHistory();
+  const header = createHeader(bridge);
+  const cards = createCards(rates);
+  const views = [
+    header,
+    cards,
+    createWelcomeView(),
+    createRequestsView(),
+    createTunnelsView(),
+    createCopyEnvView(bridge, header.notify),
+    createSettingsView(bridge, header.notify),
+  ];
+  // The state's clock is main's; elapsed time since it arrived extends it between states.
+  let clock: { time: number; at: number } | null = null;
+
+  bridge.onState((state: DashboardState) => {
+    clock = { time: state.time, at: performance.now() };
+    if (state.stats !== null) rates.observe(state.time, state.stats);
+    else rates.advance(state.time);
+    for (const view of views) view.render(state);
+  });
+  setInterval(() => {
+    if (clock === null) return;
+    rates.advance(clock.time + performance.now() - clock.at);
+    cards.renderCharts();
+  }, CLOCK_TICK_MS);
+}
+
+const bridge = window.memex;
+if (bridge === undefined) {
+  setText(byId('status-line', HTMLElement), 'This page runs inside the memex app only.');
+} else {
+  start(bridge);
+}

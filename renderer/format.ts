@@ -1,0 +1,108 @@
+// How the dashboard writes numbers and names: byte sizes, durations, clock times, counts, schema
+// labels and request paths. Pure functions; clock times are in the machine's time zone.
+
+import type { SchemaId } from '../proxy-core/schema.js';
+import type { RequestRecord } from '../proxy-core/stats.js';
+
+/** Display names, as the tray menu writes them. */
+export const SCHEMA_LABELS: Readonly<Record<SchemaId, string>> = {
+  anthropic: 'Anthropic',
+  openai: 'OpenAI',
+  'openai-responses': 'OpenAI Responses',
+  gemini: 'Gemini',
+  ollama: 'Ollama',
+  unknown: 'Other',
+};
+
+const BYTE_UNITS = ['kB', 'MB', 'GB', 'TB'] as const;
+const COUNT = new Intl.NumberFormat('en-US');
+
+/** Bytes in SI units: `512 B`, `1.5 kB`, `23 kB`, `4.2 MB` (two or three significant digits). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${Math.round(bytes)} B`;
+  let value = bytes / 1000;
+  let unit = 0;
+  // 999.5 would round to "1000": move up a unit before that happens.
+  while (value >= 999.5 && unit < BYTE_UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const digits = value < 9.95 ? value.toFixed(1) : String(Math.round(value));
+  return `${digits} ${BYTE_UNITS[unit] ?? ''}`;
+}
+
+/** A duration: `840 ms`, `2.35 s`, `14.2 s`, `3 min 05 s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 9995) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+}
+
+/** A 24-hour local clock time, `14:03:27`. */
+export function formatClock(time: number): string {
+  const date = new Date(time);
+  return [date.getHours(), date.getMinutes(), date.getSeconds()]
+    .map((part) => String(part).padStart(2, '0'))
+    .join(':');
+}
+
+/** A count with thousands separators, `12,345`. */
+export function formatCount(count: number): string {
+  return COUNT.format(count);
+}
+
+/** `1 request`, `2 requests`. */
+export function plural(count: number, noun: string): string {
+  return `${formatCount(count)} ${count === 1 ? noun : `${noun}s`}`;
+}
+
+/**
+ * The path as shown: without query or fragment. Stats already drop the query (it can carry keys,
+ * `?key=`); the window drops it again so no future source can put a secret on screen.
+ */
+export function toDisplayPath(path: string): string {
+  const end = path.search(/[?#]/);
+  return end === -1 ? path : path.slice(0, end);
+}
+
+/** A failed request: an error status, or a response that was cut short (stats.ts counts both). */
+export function isFailed(record: Pick<RequestRecord, 'status' | 'complete'>): boolean {
+  return record.status >= 400 || !record.complete;
+}
+
+/** The status column: the code (or `—` when none was sent) and whether the response was cut. */
+export function formatStatus(record: Pick<RequestRecord, 'status' | 'complete'>): string {
+  const code = record.status === 0 ? '—' : String(record.status);
+  return record.complete ? code : `${code} cut`;
+}
+
+/**
+ * A config error as main reports it, `file:line:col: key: message` (`file: key: message` when the
+ * line is unknown; one line per issue), split so the window can show the file and line apart.
+ * File names may hold colons (`C:\…`), so the line is the first `:N` followed by `: `.
+ */
+export function parseConfigError(text: string): {
+  file: string;
+  line: number | null;
+  message: string;
+} {
+  const withLine = /^(.+?):(\d+)(?::\d+)?: ([\s\S]*)$/.exec(text);
+  if (withLine !== null) {
+    const [, file = '', line = '', message = ''] = withLine;
+    return { file, line: Number(line), message };
+  }
+  const withoutLine = /^(.+?): ([\s\S]*)$/.exec(text);
+  if (withoutLine !== null) {
+    const [, file = '', message = ''] = withoutLine;
+    return { file, line: null, message };
+  }
+  return { file: '', line: null, message: text };
+}
+
+/** Where a config error is: `in /home/me/.memex.yml, line 4` ('' when the file is unknown). */
+export function describeWhere(file: string, line: number | null): string {
+  if (file === '') return '';
+  return line === null ? `in ${file}` : `in ${file}, line ${line}`;
+}

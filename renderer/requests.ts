@@ -1,0 +1,129 @@
+// The recent-requests table: the last 200 requests, newest on top, filtered by schema. Rows are a
+// fixed pool updated in place, so a live update costs at most 200 rows of text comparisons and
+// the user's scroll position and filter survive it.
+
+import type { DashboardState } from '../main/dashboard-api.js';
+import { SCHEMAS, type SchemaId } from '../proxy-core/schema.js';
+import { RECENT_LIMIT, type RequestRecord } from '../proxy-core/stats.js';
+import { byId, element, fillOptions, setHidden, setText } from './dom.js';
+import {
+  SCHEMA_LABELS,
+  formatBytes,
+  formatClock,
+  formatDuration,
+  formatStatus,
+  isFailed,
+  plural,
+  toDisplayPath,
+} from './format.js';
+
+// Column name → the cell's classes (`num` right-aligns).
+const COLUMNS = {
+  time: 'time',
+  method: 'method',
+  host: 'host',
+  path: 'path',
+  schema: 'schema',
+  status: 'status num',
+  duration: 'duration num',
+  bytes: 'bytes num',
+} as const;
+
+type Row = { readonly tr: HTMLTableRowElement } & {
+  readonly [K in keyof typeof COLUMNS]: HTMLTableCellElement;
+};
+
+export interface RequestsView {
+  render(state: DashboardState): void;
+}
+
+export function createRequestsView(): RequestsView {
+  const body = byId('requests-body', HTMLTableSectionElement);
+  const scroll = byId('requests-scroll', HTMLElement);
+  const none = byId('requests-none', HTMLElement);
+  const filter = byId('schema-filter', HTMLSelectElement);
+  const inFlight = byId('in-flight', HTMLElement);
+  const rows: Row[] = [];
+  let recent: readonly RequestRecord[] = [];
+
+  fillOptions(
+    filter,
+    SCHEMAS.map((id) => ({ id, label: SCHEMA_LABELS[id] })),
+  );
+
+  const rowAt = (index: number): Row => {
+    const existing = rows[index];
+    if (existing !== undefined) return existing;
+    const tr = element('tr');
+    const cell = (name: keyof typeof COLUMNS): HTMLTableCellElement =>
+      tr.appendChild(element('td', COLUMNS[name]));
+    const row: Row = {
+      tr,
+      time: cell('time'),
+      method: cell('method'),
+      host: cell('host'),
+      path: cell('path'),
+      schema: cell('schema'),
+      status: cell('status'),
+      duration: cell('duration'),
+      bytes: cell('bytes'),
+    };
+    body.append(tr);
+    rows.push(row);
+    return row;
+  };
+
+  const draw = (): void => {
+    const top = scroll.scrollTop;
+    const wanted = toSchema(filter.value);
+    let shown = 0;
+    for (const record of recent) {
+      if (shown === RECENT_LIMIT) break;
+      if (wanted !== null && record.schema !== wanted) continue;
+      fillRow(rowAt(shown), record);
+      shown++;
+    }
+    for (let i = shown; i < rows.length; i++) {
+      const row = rows[i];
+      if (row !== undefined) setHidden(row.tr, true);
+    }
+    setHidden(none, shown > 0 || recent.length === 0);
+    // Rows change in place, so this only matters when fewer rows make the table shorter.
+    if (scroll.scrollTop !== top) scroll.scrollTop = top;
+  };
+
+  filter.addEventListener('change', draw);
+
+  return {
+    render(state) {
+      recent = state.stats?.recent ?? [];
+      const active = state.stats?.active ?? 0;
+      setText(inFlight, active === 0 ? '' : `${plural(active, 'request')} in flight`);
+      draw();
+    },
+  };
+}
+
+function fillRow(row: Row, record: RequestRecord): void {
+  const { time, method, host, path, schema, status, duration, bytes } = row;
+  setHidden(row.tr, false);
+  const failed = isFailed(record);
+  if (row.tr.classList.contains('failed') !== failed) row.tr.classList.toggle('failed', failed);
+  setText(time, formatClock(record.time));
+  setText(method, record.method);
+  setText(host, record.host === '' ? '—' : record.host);
+  if (host.title !== record.host) host.title = record.host;
+  const shownPath = toDisplayPath(record.path);
+  setText(path, shownPath);
+  if (path.title !== shownPath) path.title = shownPath;
+  setText(schema, SCHEMA_LABELS[record.schema]);
+  if (schema.title !== SCHEMA_LABELS[record.schema]) schema.title = SCHEMA_LABELS[record.schema];
+  if (schema.dataset.schema !== record.schema) schema.dataset.schema = record.schema;
+  setText(status, formatStatus(record));
+  setText(duration, formatDuration(record.durationMs));
+  setText(bytes, `${formatBytes(record.bytesIn)} / ${formatBytes(record.bytesOut)}`);
+}
+
+function toSchema(value: string): SchemaId | null {
+  return SCHEMAS.find((schema) => schema === value) ?? null;
+}
