@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { test, type TestContext } from 'node:test';
@@ -170,3 +171,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     assert.deepEqual(await withGuard(cli.exited, 'the CLI to exit'), { code: 0, signal: null });
   });
 }
+
+test('the built command is executable, as npx runs it through its shebang', async () => {
+  const { mode } = await stat(CLI);
+  assert.equal(mode & 0o111, 0o111, `mode ${mode.toString(8)}`);
+  assert.match(await readFile(CLI, 'utf8'), /^#!\/usr\/bin\/env node\n/);
+});
