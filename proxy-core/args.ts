@@ -23,7 +23,8 @@ A local proxy for LLM API traffic: forward proxy (HTTP_PROXY), CONNECT tunnels (
 and reverse routes for base URLs (ANTHROPIC_BASE_URL, OPENAI_BASE_URL).
 
 Options:
-  --host HOST                        address to listen on (default 127.0.0.1)
+  --host HOST                        address to listen on (default 127.0.0.1; any other address
+                                     needs auth.username/auth.password in the config file)
   --port PORT                        port to listen on; 0 picks a free one (default 8080)
   --config FILE                      read this config file instead of searching for one
   --upstream NAME=URL                add or replace a reverse route /NAME/... (repeatable)

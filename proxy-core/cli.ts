@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { applyCliOptions, parseCliArgs, USAGE, type CliOptions } from './args.js';
-import type { Config } from './config.js';
+import { exposureProblem, type Config } from './config.js';
 import { namedConfigFile, resolveConfig, type ResolvedConfig } from './config-file.js';
 import { watchConfig, type WatchTargets } from './config-watch.js';
 import { applyConfig } from './reload.js';
@@ -43,7 +43,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   if (options.printConfig) {
     process.stdout.write(
-      JSON.stringify({ ...resolved.config, source: resolved.source }, null, 2) + '\n',
+      JSON.stringify({ ...redacted(resolved.config), source: resolved.source }, null, 2) + '\n',
     );
     return;
   }
@@ -62,10 +62,23 @@ async function main(argv: readonly string[]): Promise<void> {
   announce(proxy, resolved.source);
 }
 
-/** The effective config: defaults < file < environment < flags. */
+/**
+ * The effective config: defaults < file < environment < flags. Rejects one that would listen
+ * beyond loopback without credentials (DESIGN.md, Security defaults).
+ */
 async function load(targets: WatchTargets, options: CliOptions): Promise<ResolvedConfig> {
   const resolved = await resolveConfig({ ...targets, env: process.env });
-  return { config: applyCliOptions(resolved.config, options), source: resolved.source };
+  const config = applyCliOptions(resolved.config, options);
+  const problem = exposureProblem(config);
+  if (problem !== null) throw new Error(problem);
+  return { config, source: resolved.source };
+}
+
+// The password never reaches a terminal or a log.
+function redacted(config: Config): Config {
+  return config.auth === null
+    ? config
+    : { ...config, auth: { username: config.auth.username, password: '(hidden)' } };
 }
 
 function announce(proxy: Proxy, source: string | null): void {

@@ -16,17 +16,34 @@ export interface Timeouts {
   readonly tunnel_idle_ms: number;
 }
 
+/** Proxy credentials a client must send as Basic `Proxy-Authorization`. */
+export interface Auth {
+  readonly username: string;
+  readonly password: string;
+}
+
 /** Everything memex-proxy runs on. */
 export interface Config {
-  /** Address to listen on. Default `127.0.0.1`: loopback only. */
+  /**
+   * Address to listen on. Default `127.0.0.1`: loopback only. Any other address (a LAN address,
+   * `0.0.0.0`, `::`) requires `auth`.
+   */
   readonly host: string;
   /** Port to listen on; 0 picks a free one. Default 8080. */
   readonly port: number;
   /** Reverse routes: `/<name>/<rest>` goes to `<url>/<rest>`. */
   readonly upstreams: Readonly<Record<string, string>>;
-  /** Ports a CONNECT may reach; null allows any. Default null. */
+  /**
+   * Ports a CONNECT may reach; null allows any on a loopback listener and only 443 on any other.
+   * Default null.
+   */
   readonly connect_ports: readonly number[] | null;
   readonly timeouts: Timeouts;
+  /**
+   * Proxy credentials (`auth.username`, `auth.password`), checked on every request when `host`
+   * is not a loopback address; required then. Default null (none).
+   */
+  readonly auth: Auth | null;
 }
 
 export const DEFAULT_UPSTREAMS: Readonly<Record<string, string>> = {
@@ -45,7 +62,33 @@ export const DEFAULT_CONFIG: Config = {
     stream_idle_ms: 600_000,
     tunnel_idle_ms: 3_600_000,
   },
+  auth: null,
 };
+
+/**
+ * True when `host` (a configured listen address) reaches this machine only: `localhost`, 127/8
+ * or `::1`. Everything else, `0.0.0.0` and `::` included, counts as exposed.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const lower = bare.toLowerCase();
+  if (lower === 'localhost' || lower === '::1' || lower === '0:0:0:0:0:0:0:1') return true;
+  if (lower.startsWith('::ffff:')) return isLoopbackHost(lower.slice(7));
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(lower);
+}
+
+/**
+ * Why `config` must not be served, or null: a listener other than loopback needs `auth`, since
+ * anyone who can reach it could otherwise use memex (and the API keys passing through it).
+ */
+export function exposureProblem(config: Config): string | null {
+  if (isLoopbackHost(config.host) || config.auth !== null) return null;
+  return (
+    `refusing to listen on ${config.host}: it is not a loopback address, so anyone on the ` +
+    'network could use this proxy; set auth.username and auth.password in the config file ' +
+    '(clients then send Proxy-Authorization), or listen on 127.0.0.1'
+  );
+}
 
 /** The formats a config file may be written in. */
 export type ConfigFormat = 'yaml' | 'toml';
@@ -113,7 +156,8 @@ const TIMEOUT_KEYS = [
   'stream_idle_ms',
   'tunnel_idle_ms',
 ] as const;
-const TOP_KEYS = ['host', 'port', 'upstreams', 'connect_ports', 'timeouts'] as const;
+const TOP_KEYS = ['host', 'port', 'upstreams', 'connect_ports', 'timeouts', 'auth'] as const;
+const AUTH_KEYS = ['username', 'password'] as const;
 
 /** Finds where a key path sits in the source text (1-based), when the format can say. */
 type Locate = (path: readonly string[]) => { line: number; column: number } | undefined;
@@ -134,7 +178,7 @@ export function toConfig(
   };
   if (value === null || value === undefined) return base;
   if (!isPlainObject(value)) {
-    report([], 'expected a mapping of keys (host, port, upstreams, connect_ports, timeouts)');
+    report([], `expected a mapping of keys (${TOP_KEYS.join(', ')})`);
     throw new ConfigError('CONFIG_INVALID', file, issues);
   }
 
@@ -184,8 +228,33 @@ export function toConfig(
       }
     }
   }
+  const auth = value['auth'] === undefined ? base.auth : checkAuth(value['auth'], report);
   if (issues.length > 0) throw new ConfigError('CONFIG_INVALID', file, issues);
-  return { host, port, upstreams, connect_ports: connectPorts, timeouts };
+  return { host, port, upstreams, connect_ports: connectPorts, timeouts, auth };
+}
+
+// Credentials are never echoed in a message: the file may be shown, the error may be logged.
+function checkAuth(
+  value: unknown,
+  report: (path: readonly string[], message: string) => void,
+): Auth | null {
+  if (value === null) return null;
+  if (!isPlainObject(value)) {
+    report(['auth'], 'expected a mapping with username and password');
+    return null;
+  }
+  checkKeys(value, ['auth'], AUTH_KEYS, report);
+  const { username, password } = value;
+  let ok = true;
+  if (typeof username !== 'string' || username === '' || username.includes(':')) {
+    report(['auth', 'username'], 'expected a non-empty string without ":"');
+    ok = false;
+  }
+  if (typeof password !== 'string' || password === '') {
+    report(['auth', 'password'], 'expected a non-empty string');
+    ok = false;
+  }
+  return ok ? { username: username as string, password: password as string } : null;
 }
 
 function checkKeys(

@@ -14,6 +14,11 @@ export type ProxyErrorCode =
   | 'NO_ROUTE'
   | 'METHOD_NOT_ALLOWED'
   | 'CONNECT_PORT_FORBIDDEN'
+  | 'BROWSER_REFUSED'
+  | 'HOST_REFUSED'
+  | 'DESTINATION_FORBIDDEN'
+  | 'PROXY_AUTH_REQUIRED'
+  | 'LOOP_DETECTED'
   | 'INTERNAL';
 
 const STATUS: Readonly<Record<ProxyErrorCode, number>> = {
@@ -28,6 +33,12 @@ const STATUS: Readonly<Record<ProxyErrorCode, number>> = {
   NO_ROUTE: 404,
   METHOD_NOT_ALLOWED: 405,
   CONNECT_PORT_FORBIDDEN: 403,
+  BROWSER_REFUSED: 403,
+  HOST_REFUSED: 403,
+  DESTINATION_FORBIDDEN: 403,
+  PROXY_AUTH_REQUIRED: 407,
+  // RFC 5842 §7.2: the one standard status for a request that would loop.
+  LOOP_DETECTED: 508,
   INTERNAL: 500,
 };
 

@@ -67,3 +67,20 @@ export function withoutHopByHop(raw: readonly string[]): string[] {
   }
   return out;
 }
+
+/**
+ * Removes, in place, what a client says about earlier hops: `X-Forwarded-*`, `Forwarded` and
+ * `Via`. In reverse mode memex is the client's endpoint, so these would only let a client put
+ * claims about addresses and proxies in front of the vendor under memex's name.
+ */
+export function removeForwardingHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): void {
+  /* eslint-disable @typescript-eslint/no-dynamic-delete */
+  for (const name of Object.keys(headers)) {
+    if (name.startsWith('x-forwarded-') || name === 'forwarded' || name === 'via') {
+      delete headers[name];
+    }
+  }
+  /* eslint-enable @typescript-eslint/no-dynamic-delete */
+}

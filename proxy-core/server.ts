@@ -1,15 +1,27 @@
 // The proxy: one http.Server that dispatches by request form — CONNECT to tunnel.ts, absolute-form
-// and reverse routes to forward.ts, /_memex/* to memex's own endpoints.
+// and reverse routes to forward.ts, /_memex/* to memex's own endpoints — after the gate (gate.ts)
+// and, on a listener beyond loopback, proxy credentials and a destination check.
 
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import type { ServerOptions } from 'http-proxy-3';
-import type { Config } from './config.js';
+import { exposureProblem, isLoopbackHost, type Config } from './config.js';
+import { admit, admitConnect, LOOP_MESSAGE, type Listener } from './admission.js';
+import { createCredentialCheck, type CredentialCheck } from './credentials.js';
+import {
+  createGuardedAgents,
+  forbiddenDestination,
+  guardedLookup,
+  isForbiddenAddress,
+  isSelf,
+  ownAddresses,
+} from './destinations.js';
 import { errnoOf } from './errors.js';
 import { Exchange } from './exchange.js';
 import { createForwarder, type Forwarder } from './forward.js';
-import { removeHopByHop } from './headers.js';
+import { removeForwardingHeaders, removeHopByHop } from './headers.js';
 import { sendError, sendJson, sendRawError } from './reply.js';
 import { route } from './route.js';
 import { createStats, type Stats } from './stats.js';
@@ -17,6 +29,8 @@ import { handleConnect, type TunnelPolicy } from './tunnel.js';
 
 // While draining, how often connections that went idle are closed.
 const DRAIN_SWEEP_MS = 50;
+// Idle pooled sockets of the guarded agents close after this, as forward.ts's do.
+const FREE_SOCKET_TIMEOUT_MS = 4_000;
 
 /** A running proxy. */
 export interface Proxy {
@@ -67,49 +81,96 @@ export class ListenError extends Error {
 interface Routing {
   readonly config: Config;
   readonly upstreamNames: ReadonlySet<string>;
-  readonly upstreams: ReadonlyMap<
-    string,
-    { readonly host: string; readonly options: ServerOptions }
-  >;
+  readonly upstreams: ReadonlyMap<string, Upstream>;
   readonly tunnels: TunnelPolicy;
+  /** Null on a loopback listener: no credentials asked. */
+  readonly credentials: CredentialCheck | null;
+}
+
+interface Upstream {
+  readonly host: string;
+  readonly hostname: string;
+  readonly port: number;
+  readonly options: ServerOptions;
 }
 
 function compile(config: Config, forwarder: Forwarder): Routing {
-  const upstreams = new Map<string, { host: string; options: ServerOptions }>();
+  const exposed = !isLoopbackHost(config.host);
+  const upstreams = new Map<string, Upstream>();
   for (const [name, url] of Object.entries(config.upstreams)) {
     const target = new URL(url);
-    upstreams.set(name, { host: target.host, options: forwarder.optionsFor(target, true) });
+    upstreams.set(name, {
+      host: target.host,
+      hostname: target.hostname,
+      port: Number(target.port) || (target.protocol === 'https:' ? 443 : 80),
+      options: forwarder.optionsFor(target, true),
+    });
   }
+  // Exposed: CONNECT reaches 443 only unless connect_ports says otherwise, and dials through the
+  // guarded lookup. An exposed config without auth is refused before it gets here; should one
+  // slip through, nothing is let in.
+  const connectPorts =
+    config.connect_ports !== null ? new Set(config.connect_ports) : exposed ? new Set([443]) : null;
   return {
     config,
     upstreamNames: new Set(upstreams.keys()),
     upstreams,
-    tunnels: {
-      connectPorts: config.connect_ports === null ? null : new Set(config.connect_ports),
-      timeouts: config.timeouts,
-    },
+    tunnels: exposed
+      ? { connectPorts, timeouts: config.timeouts, lookup: guardedLookup }
+      : { connectPorts, timeouts: config.timeouts },
+    credentials: !exposed
+      ? null
+      : config.auth === null
+        ? denyAll
+        : createCredentialCheck(config.auth),
   };
+}
+
+function denyAll(): boolean {
+  return false;
 }
 
 /** Starts a proxy listening on `config.host`:`config.port`; rejects with a ListenError. */
 export async function createProxy(config: Config, stats: Stats = createStats()): Promise<Proxy> {
+  const problem = exposureProblem(config);
+  if (problem !== null) throw new Error(problem);
   const forwarder = createForwarder();
   let routing = compile(config, forwarder);
   const tunnels = new Set<Socket>();
+  const exposed = !isLoopbackHost(config.host);
+  const id = randomBytes(6).toString('hex');
+  let listener: Listener = {
+    exposed,
+    gate: {
+      port: config.port,
+      loopback: !exposed,
+      listenHost: config.host,
+      viaToken: `memex-${id}`,
+    },
+    own: ownAddresses(config.host),
+    via: `1.1 memex-${id}`,
+    agents: exposed ? createGuardedAgents(FREE_SOCKET_TIMEOUT_MS) : null,
+  };
 
   const server: Server<typeof IncomingMessage, typeof Exchange> = createServer({
     ServerResponse: Exchange,
     noDelay: true,
     // Long uploads are bounded by the stream idle timeout, not a total time limit.
     requestTimeout: 0,
+    // The gate answers a missing Host itself, in memex's error shape, and only for origin-form.
+    requireHostHeader: false,
   });
   server.setTimeout(config.timeouts.stream_idle_ms);
 
   server.on('request', (req: IncomingMessage, res: Exchange) => {
-    dispatch(req, res, routing, forwarder, stats);
+    if (admit(req, res, routing.credentials, listener, stats)) {
+      dispatch(req, res, routing, listener, forwarder, stats);
+    }
   });
   server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    handleConnect(req, socket, head, routing.tunnels, stats, tunnels);
+    if (admitConnect(req, socket, routing.credentials, listener, stats)) {
+      handleConnect(req, socket, head, routing.tunnels, stats, tunnels);
+    }
   });
   server.on('clientError', onClientError);
 
@@ -118,9 +179,14 @@ export async function createProxy(config: Config, stats: Stats = createStats()):
     await once(server, 'listening');
   } catch (err) {
     forwarder.close();
+    listener.agents?.destroy();
     throw new ListenError(config.host, config.port, err);
   }
   server.on('error', ignore);
+  const bound = server.address();
+  if (bound !== null && typeof bound !== 'string') {
+    listener = { ...listener, gate: { ...listener.gate, port: bound.port } };
+  }
 
   return {
     address() {
@@ -153,6 +219,7 @@ export async function createProxy(config: Config, stats: Stats = createStats()):
       clearInterval(sweeper);
       clearTimeout(timer);
       forwarder.close();
+      listener.agents?.destroy();
     },
   };
 }
@@ -161,6 +228,7 @@ function dispatch(
   req: IncomingMessage,
   res: Exchange,
   routing: Routing,
+  listener: Listener,
   forwarder: Forwarder,
   stats: Stats,
 ): void {
@@ -182,10 +250,15 @@ function dispatch(
       const upstream = routing.upstreams.get(decision.upstream);
       if (upstream === undefined) return;
       res.track(stats);
+      if (isSelf(upstream.hostname, upstream.port, listener.gate.port, listener.own)) {
+        sendError(res, 'LOOP_DETECTED', `upstream ${decision.upstream} is this memex itself`);
+        return;
+      }
       res.schema = decision.schema;
       res.host = upstream.host;
       res.timeouts = routing.config.timeouts;
       removeHopByHop(req.headers);
+      removeForwardingHeaders(req.headers);
       req.url = decision.path;
       forwarder.forward(req, res, upstream.options);
       return;
@@ -196,11 +269,34 @@ function dispatch(
       const target = new URL(decision.origin);
       res.host = target.host;
       res.timeouts = routing.config.timeouts;
+      const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80);
+      if (isSelf(target.hostname, port, listener.gate.port, listener.own)) {
+        sendError(res, 'LOOP_DETECTED', LOOP_MESSAGE);
+        return;
+      }
+      // A literal address is dialled without a lookup, so it is checked here; a name is checked
+      // on the address it resolves to, inside the guarded agents' dial.
+      if (listener.exposed && isForbiddenAddress(target.hostname)) {
+        const error = forbiddenDestination(target.hostname);
+        sendError(res, error.code, error.message);
+        return;
+      }
       removeHopByHop(req.headers);
+      // RFC 9110 §7.6.3: a proxy appends its Via entry; memex's own token coming back is a loop.
+      const via = req.headers.via;
+      req.headers.via = via === undefined ? listener.via : `${via}, ${listener.via}`;
       req.url = decision.path;
       // RFC 9112 §3.2.2: a proxy MUST replace Host with the absolute-form's authority. Clients
       // send the same value anyway; one that differs must not steer the upstream's virtual host.
-      forwarder.forward(req, res, forwarder.optionsFor(target, true));
+      const options = forwarder.optionsFor(target, true);
+      const agents = listener.agents;
+      forwarder.forward(
+        req,
+        res,
+        agents === null
+          ? options
+          : { ...options, agent: target.protocol === 'https:' ? agents.https : agents.http },
+      );
       return;
     }
   }

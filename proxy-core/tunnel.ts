@@ -7,7 +7,7 @@
 //   error or close on either side ──▶ both destroyed
 
 import type { IncomingMessage } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect, type LookupFunction, type Socket } from 'node:net';
 import { errnoOf, toProxyErrorCode } from './errors.js';
 import { sendRawError } from './reply.js';
 import { classifyHost } from './schema.js';
@@ -18,6 +18,8 @@ export interface TunnelPolicy {
   /** Ports a CONNECT may reach; null allows any. */
   readonly connectPorts: ReadonlySet<number> | null;
   readonly timeouts: Timeouts;
+  /** Resolves the target's name for the dial (destinations.ts refuses private addresses). */
+  readonly lookup?: LookupFunction;
 }
 
 /** Parses a CONNECT authority (`host:port`, `[v6]:port`); null when malformed. */
@@ -68,7 +70,12 @@ export function handleConnect(
     return;
   }
 
-  const upstream = connect({ host: target.host, port: target.port, noDelay: true });
+  const upstream = connect({
+    host: target.host,
+    port: target.port,
+    noDelay: true,
+    ...(policy.lookup === undefined ? {} : { lookup: policy.lookup }),
+  });
   open.add(client);
   const connectTimer = setTimeout(() => {
     upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));

@@ -2,7 +2,7 @@
 // stop from main, runs the proxy, and sends listening, batched stats, errors and stopped back.
 
 import { openChannel, type Channel } from './channel.js';
-import { ConfigError, toConfig, type Config } from './config.js';
+import { exposureProblem, toConfig, type Config } from './config.js';
 import { errnoOf } from './errors.js';
 import { parseMainMessage, STATS_INTERVAL_MS, type MainMessage } from './protocol.js';
 import { applyConfig } from './reload.js';
@@ -65,8 +65,10 @@ function runWorker(channel: Channel): void {
     try {
       // Main checked the file already; this guards the process boundary (STYLE.md: validate).
       next = toConfig(message.config, 'config from main');
+      const problem = exposureProblem(next);
+      if (problem !== null) throw new Error(problem);
     } catch (err) {
-      const reason = err instanceof ConfigError ? err.message : String(err);
+      const reason = err instanceof Error ? err.message : String(err);
       const kept = message.type === 'reload' ? ', kept the last good config' : '';
       await report(
         'CONFIG_INVALID',
@@ -116,11 +118,8 @@ function runWorker(channel: Channel): void {
   channel.onMessage((value) => {
     const message = parseMainMessage(value);
     if (message === null) {
-      void report(
-        'BAD_MESSAGE',
-        `worker ignored a malformed message: ${JSON.stringify(value)}`,
-        false,
-      );
+      // Not echoed: a message carries the config, proxy credentials included.
+      void report('BAD_MESSAGE', `worker ignored a malformed message (${describe(value)})`, false);
       return;
     }
     // One message at a time, in order: a stop never overtakes the start before it. A message
@@ -138,4 +137,10 @@ function runWorker(channel: Channel): void {
   process.once('disconnect', () => {
     queue = queue.then(stop);
   });
+}
+
+function describe(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return typeof value;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === 'string' ? `type ${JSON.stringify(type.slice(0, 40))}` : 'no type';
 }

@@ -17,6 +17,7 @@ const BASE: Config = {
     stream_idle_ms: 3_000,
     tunnel_idle_ms: 4_000,
   },
+  auth: null,
 };
 
 test('parses no arguments into all-default options', () => {
@@ -229,6 +230,7 @@ test('lets flags win over the config, falsy values such as port 0 included', () 
       stream_idle_ms: 3_000,
       tunnel_idle_ms: 4_000,
     },
+    auth: null,
   });
 });
 

@@ -26,6 +26,9 @@ timeouts:
   response_header_ms: 2000
   stream_idle_ms: 3000
   tunnel_idle_ms: 4000
+auth:
+  username: lan
+  password: "s3cret:pass"
 `;
   const toml = `host = "127.0.0.2"
 port = 9000
@@ -40,6 +43,10 @@ connect_ms = 1000
 response_header_ms = 2000
 stream_idle_ms = 3000
 tunnel_idle_ms = 4000
+
+[auth]
+username = "lan"
+password = "s3cret:pass"
 `;
   const expected = {
     host: '127.0.0.2',
@@ -56,6 +63,7 @@ tunnel_idle_ms = 4000
       stream_idle_ms: 3000,
       tunnel_idle_ms: 4000,
     },
+    auth: { username: 'lan', password: 's3cret:pass' },
   };
   assert.deepEqual(parseConfig(yaml, 'yaml', 'memex.yml'), expected);
   assert.deepEqual(parseConfig(toml, 'toml', 'memex.toml'), expected);
@@ -75,7 +83,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'yaml',
     'memex.yml',
     'prot: 80\n',
-    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts',
+    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth',
   ],
   [
     'yaml',
@@ -130,7 +138,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'yaml',
     'memex.yml',
     '- 1\n- 2\n',
-    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts)',
+    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts, auth)',
   ],
   [
     'yaml',
@@ -148,7 +156,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'toml',
     'memex.toml',
     'prot = 80\n',
-    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts',
+    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth',
   ],
   [
     'toml',

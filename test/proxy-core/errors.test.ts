@@ -95,6 +95,11 @@ test('gives every code its standard status', () => {
     NO_ROUTE: 404,
     METHOD_NOT_ALLOWED: 405,
     CONNECT_PORT_FORBIDDEN: 403,
+    BROWSER_REFUSED: 403,
+    HOST_REFUSED: 403,
+    DESTINATION_FORBIDDEN: 403,
+    PROXY_AUTH_REQUIRED: 407,
+    LOOP_DETECTED: 508,
     INTERNAL: 500,
   };
   const codes = Object.keys(table) as ProxyErrorCode[];

@@ -154,7 +154,8 @@ for (const mode of MODES) {
     const response = parseMessage(
       await sendRaw(
         proxy.port,
-        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${upstream.port}\r\nConnection: close\r\n\r\n`,
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${mode === 'reverse' ? proxy.port : upstream.port}\r\n` +
+          'Connection: close\r\n\r\n',
       ),
     );
 
