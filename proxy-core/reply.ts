@@ -6,19 +6,29 @@ import type { Socket } from 'node:net';
 import { toErrorBody, toStatus, type ProxyErrorCode } from './errors.js';
 
 /**
- * Answers with a memex error. Once headers are out the only honest failure is to cut the
- * connection (never an error body inside a half-sent stream), so then it destroys the response.
+ * Answers with a memex error, plus `extra` headers (Proxy-Authenticate). Once headers are out the
+ * only honest failure is to cut the connection (never an error body inside a half-sent stream),
+ * so then it destroys the response.
  */
-export function sendError(res: ServerResponse, code: ProxyErrorCode, message: string): void {
+export function sendError(
+  res: ServerResponse,
+  code: ProxyErrorCode,
+  message: string,
+  extra?: Readonly<Record<string, string>>,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
+  // After a malformed request the rest of the connection's bytes cannot be trusted to frame a
+  // next request (RFC 9112 §11.2): answer, then close.
+  if (code === 'BAD_REQUEST') res.shouldKeepAlive = false;
   const body = toErrorBody(code, message);
   res.writeHead(toStatus(code), {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
     'x-memex-error': code,
+    ...extra,
   });
   res.end(body);
 }
@@ -34,23 +44,40 @@ export function sendJson(res: ServerResponse, value: unknown, status = 200): voi
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-/** Writes a complete memex error response to a raw socket, then closes it. */
+// How long a raw error answer waits for the client to close before the socket is destroyed.
+const LINGER_MS = 5_000;
+
+function destroySocket(this: Socket): void {
+  this.destroy();
+}
+
+/**
+ * Writes a complete memex error response to a raw socket, then closes it. `extra` holds further
+ * header lines, each ending in CRLF (`proxy-authenticate: …\r\n`).
+ */
 export function sendRawError(
   socket: Socket,
   code: ProxyErrorCode,
   message: string,
   status: number = toStatus(code),
+  extra = '',
 ): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
+  // Node stops reading a socket it hands to 'connect', and a paused socket never sees the
+  // client's FIN: half-open after end(), it would hold its descriptor for good (issue 6, found by
+  // the fuzzer). Read and drop what else arrives, and bound the wait for the client to close.
+  socket.resume();
+  socket.setTimeout(LINGER_MS, destroySocket);
   const body = toErrorBody(code, message);
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
       'content-type: application/json\r\n' +
       `content-length: ${Buffer.byteLength(body)}\r\n` +
       `x-memex-error: ${code}\r\n` +
+      extra +
       'connection: close\r\n\r\n' +
       body,
   );
@@ -59,8 +86,12 @@ export function sendRawError(
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Bad Request',
   403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  407: 'Proxy Authentication Required',
   408: 'Request Timeout',
   431: 'Request Header Fields Too Large',
   502: 'Bad Gateway',
   504: 'Gateway Timeout',
+  508: 'Loop Detected',
 };
