@@ -1,8 +1,16 @@
 // The one Config type memex runs on, with its defaults. Keys are spelled as users write them in
 // memex.yml / memex.toml, so an error's key path is the key the user typed.
 
-/** Timeouts, all in milliseconds; every one is an idle timer except `response_header_ms`. */
+/**
+ * Timeouts, all in milliseconds; every one is an idle timer except `header_ms` and
+ * `response_header_ms`.
+ */
 export interface Timeouts {
+  /**
+   * Receiving a request's head (request line and headers), from the connection's first byte: a
+   * client trickling its headers (slowloris) is answered 408 and cut. Default 30 000 ms.
+   */
+  readonly header_ms: number;
   /** Dialling an upstream or a CONNECT target. Default 10 000 ms. */
   readonly connect_ms: number;
   /**
@@ -57,6 +65,7 @@ export const DEFAULT_CONFIG: Config = {
   upstreams: DEFAULT_UPSTREAMS,
   connect_ports: null,
   timeouts: {
+    header_ms: 30_000,
     connect_ms: 10_000,
     response_header_ms: 600_000,
     stream_idle_ms: 600_000,
@@ -151,6 +160,7 @@ function formatIssue(file: string, issue: ConfigIssue): string {
 }
 
 const TIMEOUT_KEYS = [
+  'header_ms',
   'connect_ms',
   'response_header_ms',
   'stream_idle_ms',

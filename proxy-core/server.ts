@@ -32,6 +32,8 @@ const DRAIN_SWEEP_MS = 50;
 // Idle pooled sockets of the guarded agents close after this, as forward.ts's do.
 const FREE_SOCKET_TIMEOUT_MS = 4_000;
 
+// How often Node looks for connections past their head timeout.
+const HEAD_CHECK_MS = 1_000;
 /** A running proxy. */
 export interface Proxy {
   /** The address it listens on (the real port when 0 was asked for). */
@@ -157,6 +159,9 @@ export async function createProxy(config: Config, stats: Stats = createStats()):
     noDelay: true,
     // Long uploads are bounded by the stream idle timeout, not a total time limit.
     requestTimeout: 0,
+    headersTimeout: config.timeouts.header_ms,
+    // Node checks the head timeout only this often (default 30 s): keep it close to the limit.
+    connectionsCheckingInterval: HEAD_CHECK_MS,
     // The gate answers a missing Host itself, in memex's error shape, and only for origin-form.
     requireHostHeader: false,
   });
@@ -198,6 +203,7 @@ export async function createProxy(config: Config, stats: Stats = createStats()):
     update(next) {
       routing = compile(next, forwarder);
       server.setTimeout(next.timeouts.stream_idle_ms);
+      server.headersTimeout = next.timeouts.header_ms;
     },
     async close(graceMs = 10_000) {
       const closed = new Promise<void>((resolve) =>

@@ -110,6 +110,37 @@ test('a client that goes silent halfway through its request head is cut after st
   await assertServes(port, 'up');
 });
 
+test('a slowloris client trickling its head byte by byte gets 408 within header_ms and is cut', async (t) => {
+  const upstream = await startCountingUpstream(t);
+  const { port } = await startProxy(t, {
+    upstreams: { up: upstream.url },
+    // The idle timer alone never fires here: every byte resets it. The head timer does.
+    timeouts: { ...DEFAULT_CONFIG.timeouts, header_ms: 300, stream_idle_ms: 600_000 },
+  });
+  const client = connect(port, '127.0.0.1');
+  client.on('error', () => undefined);
+  const received: Buffer[] = [];
+  client.on('data', (chunk: Buffer) => received.push(chunk));
+  const head = Buffer.from(`${postHead(port)}X-Slow: ${'a'.repeat(4_000)}\r\n\r\n`);
+  let sent = 0;
+  // One byte every 20 ms: each write is activity, so only a limit on the whole head can stop it.
+  const trickle = setInterval(() => {
+    if (sent < head.length && client.writable) client.write(head.subarray(sent, ++sent));
+  }, 20);
+  t.after(() => {
+    clearInterval(trickle);
+  });
+  const started = Date.now();
+  await withGuard(once(client, 'close'), 'the proxy to cut the slowloris client', 5_000);
+  clearInterval(trickle);
+  const elapsed = Date.now() - started;
+  assert.ok(sent < head.length, `the whole head (${head.length} bytes) was sent`);
+  assert.ok(elapsed < 3_000, `cut after ${elapsed} ms`);
+  assert.match(Buffer.concat(received).toString('latin1'), /^HTTP\/1\.1 408 /);
+  assert.equal(upstream.connections(), 0);
+  await assertServes(port, 'up');
+});
+
 test('an HTTP/1.0 client gets an SSE stream unchunked and the connection closes at its end', async (t) => {
   let held!: ServerResponse;
   let arrived!: () => void;

@@ -12,6 +12,7 @@ const BASE: Config = {
   upstreams: { anthropic: 'https://gateway.example/anthropic', local: 'http://127.0.0.1:11434' },
   connect_ports: [443],
   timeouts: {
+    header_ms: 500,
     connect_ms: 1_000,
     response_header_ms: 2_000,
     stream_idle_ms: 3_000,
@@ -225,6 +226,7 @@ test('lets flags win over the config, falsy values such as port 0 included', () 
     upstreams: BASE.upstreams,
     connect_ports: [8443],
     timeouts: {
+      header_ms: 500,
       connect_ms: 1_000,
       response_header_ms: 42,
       stream_idle_ms: 3_000,

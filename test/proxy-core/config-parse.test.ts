@@ -22,6 +22,7 @@ upstreams:
   gemini: https://generativelanguage.googleapis.com
 connect_ports: [443, 8443]
 timeouts:
+  header_ms: 500
   connect_ms: 1000
   response_header_ms: 2000
   stream_idle_ms: 3000
@@ -39,6 +40,7 @@ openai = "http://127.0.0.1:1234/v1base"
 gemini = "https://generativelanguage.googleapis.com"
 
 [timeouts]
+header_ms = 500
 connect_ms = 1000
 response_header_ms = 2000
 stream_idle_ms = 3000
@@ -58,6 +60,7 @@ password = "s3cret:pass"
     },
     connect_ports: [443, 8443],
     timeouts: {
+      header_ms: 500,
       connect_ms: 1000,
       response_header_ms: 2000,
       stream_idle_ms: 3000,
@@ -113,7 +116,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'yaml',
     'memex.yml',
     'timeouts:\n  conect_ms: 5\n',
-    'memex.yml:2:3: timeouts.conect_ms: unknown key (did you mean "connect_ms"?); known keys: connect_ms, response_header_ms, stream_idle_ms, tunnel_idle_ms',
+    'memex.yml:2:3: timeouts.conect_ms: unknown key (did you mean "connect_ms"?); known keys: header_ms, connect_ms, response_header_ms, stream_idle_ms, tunnel_idle_ms',
   ],
   [
     'yaml',

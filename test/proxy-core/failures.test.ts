@@ -102,6 +102,7 @@ test('an upstream silent past response_header_ms gets a 504 RESPONSE_TIMEOUT and
   const proxy = await startObservedProxy(t, {
     upstreams: { anthropic: upstream.url },
     timeouts: {
+      header_ms: 30_000,
       connect_ms: 10_000,
       response_header_ms: 200,
       stream_idle_ms: 600_000,
