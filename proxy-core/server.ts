@@ -24,6 +24,7 @@ import { createForwarder, type Forwarder } from './forward.js';
 import { removeForwardingHeaders, removeHopByHop } from './headers.js';
 import { sendError, sendJson, sendRawError } from './reply.js';
 import { route } from './route.js';
+import { readMaxConnections } from './limits.js';
 import { createStats, type Stats } from './stats.js';
 import { handleConnect, type TunnelPolicy } from './tunnel.js';
 
@@ -166,6 +167,9 @@ export async function createProxy(config: Config, stats: Stats = createStats()):
     requireHostHeader: false,
   });
   server.setTimeout(config.timeouts.stream_idle_ms);
+  // Refuse new connections (Node closes them at once) before descriptors run out for all.
+  const maxConnections = readMaxConnections();
+  if (maxConnections !== null) server.maxConnections = maxConnections;
 
   server.on('request', (req: IncomingMessage, res: Exchange) => {
     if (admit(req, res, routing.credentials, listener, stats)) {
