@@ -21,7 +21,8 @@ import type { Supervisor } from './supervisor.js';
 export interface ControllerOptions {
   readonly supervisor: Supervisor;
   readonly settings: SettingsStore;
-  readonly autostart: Autostart;
+  /** Null when start at login is unavailable (an unpackaged app). */
+  readonly autostart: Autostart | null;
   readonly places: AppConfigPlaces;
   readonly platform: NodeJS.Platform;
   /** Shows a new state (the tray view; later also the dashboard). */
@@ -73,6 +74,7 @@ export function createController(options: ControllerOptions): Controller {
     status: status(),
     stats,
     autostart,
+    autostartAvailable: options.autostart !== null,
     defaultShell: settings.get('defaultShell'),
     configError: config === undefined ? null : configError,
     platform: options.platform,
@@ -168,9 +170,11 @@ export function createController(options: ControllerOptions): Controller {
         });
     },
     setAutostart(enabled) {
-      void options.autostart
+      const login = options.autostart;
+      if (login === null) return;
+      void login
         .setEnabled(enabled)
-        .then(() => options.autostart.isEnabled())
+        .then(() => login.isEnabled())
         .then((actual) => {
           autostart = actual;
           settings.set('autostart', actual);
@@ -194,7 +198,10 @@ export function createController(options: ControllerOptions): Controller {
   return {
     actions,
     async launch(startProxy) {
-      autostart = await options.autostart.isEnabled().catch(() => autostart);
+      autostart =
+        options.autostart === null
+          ? false
+          : await options.autostart.isEnabled().catch(() => autostart);
       watcher = watchAppConfig(places, () => void reloadConfig());
       startWhenLoaded = startProxy;
       await reloadConfig();

@@ -36,13 +36,16 @@ function launch(): void {
   // Tray-only: no Dock icon on macOS (the packaged app also sets LSUIElement).
   app.dock?.hide();
   const settings = new Store<Settings>(settingsOptions(process.platform));
-  const autostart = autostartFor({
-    platform: process.platform,
-    env: process.env,
-    homeDir: homedir(),
-    execPath: process.execPath,
-    app,
-  });
+  // Unpackaged (`electron .`), an autostart entry would launch the bare Electron binary.
+  const autostart = !app.isPackaged
+    ? null
+    : autostartFor({
+        platform: process.platform,
+        env: process.env,
+        homeDir: homedir(),
+        execPath: process.execPath,
+        app,
+      });
   const supervisor = createSupervisor({ launcher: toElectronLauncher(utilityProcess) });
   app.on('child-process-gone', (_event, details) => {
     if (isWorkerGone(details)) supervisor.childGone(details);

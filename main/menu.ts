@@ -14,6 +14,8 @@ export interface TrayState {
   /** The latest stats from the worker; null before the first. */
   readonly stats: StatsSnapshot | null;
   readonly autostart: boolean;
+  /** False when running unpackaged (`electron .`): an entry would start the bare Electron binary. */
+  readonly autostartAvailable: boolean;
   /** The shell listed first under Copy env vars. */
   readonly defaultShell: Shell;
   /** A config reload that failed while the proxy kept its last good config (file:line: …). */
@@ -151,6 +153,7 @@ export function menuTemplate(state: TrayState, actions: TrayActions): MenuItemCo
       label: 'Start at login',
       type: 'checkbox',
       checked: state.autostart,
+      enabled: state.autostartAvailable,
       click: (item) => {
         actions.setAutostart(item.checked);
       },

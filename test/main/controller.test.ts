@@ -57,6 +57,7 @@ async function startApp(
   t: TestContext,
   configText: string | null,
   settings = memorySettings(),
+  autostart: Autostart | null = fakeAutostart(),
 ): Promise<App> {
   const home = await mkdtemp(join(tmpdir(), 'memex-app-'));
   t.after(() => rm(home, { recursive: true, force: true }));
@@ -76,7 +77,7 @@ async function startApp(
   const controller = createController({
     supervisor,
     settings,
-    autostart: fakeAutostart(),
+    autostart,
     places: { homeDir: home, env: {} },
     platform: 'linux',
     render: (state) => {
@@ -253,6 +254,14 @@ test('Start at login shows what the system reports after the change', async (t) 
   app.controller.actions.setAutostart(true);
   await app.until((state) => state.autostart, 'autostart on');
   assert.equal(settings.get('autostart'), true);
+});
+
+test('without autostart support the checkbox is unavailable and clicking it changes nothing', async (t) => {
+  const app = await startApp(t, 'port: 0\n', memorySettings(), null);
+  await app.controller.launch(false);
+  assert.equal(app.controller.state().autostartAvailable, false);
+  app.controller.actions.setAutostart(true);
+  assert.equal(app.controller.state().autostart, false);
 });
 
 test('Quit stops the worker, then exits', async (t) => {

@@ -38,6 +38,7 @@ function state(overrides: Partial<TrayState> = {}): TrayState {
     status: RUNNING,
     stats: null,
     autostart: false,
+    autostartAvailable: true,
     defaultShell: 'bash',
     configError: null,
     platform: 'linux',
@@ -204,6 +205,15 @@ test('Start/Stop follows the state, and each item calls its action', () => {
     ['setAutostart', true],
     ['quit'],
   ]);
+});
+
+test('Start at login is disabled where it cannot work (an unpackaged app)', () => {
+  const item = find(
+    menuTemplate(state({ autostartAvailable: false }), recorder().actions),
+    'Start at login',
+  );
+  assert.equal(item.enabled, false);
+  assert.equal(find(menuTemplate(state(), recorder().actions), 'Start at login').enabled, true);
 });
 
 test('the Start at login checkbox shows the real state', () => {

@@ -44,6 +44,7 @@ function state(port: number, platform: NodeJS.Platform = 'linux'): TrayState {
     status: { kind: 'running', host: '127.0.0.1', port },
     stats: null,
     autostart: false,
+    autostartAvailable: true,
     defaultShell: 'bash',
     configError: null,
     platform,
