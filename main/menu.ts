@@ -3,7 +3,7 @@
 // to show. No Electron at runtime: the template is plain data (Electron's own option type).
 
 import type { MenuItemConstructorOptions } from 'electron';
-import type { SchemaId } from '../proxy-core/schema.js';
+import { SCHEMA_LABELS, type SchemaId } from '../proxy-core/schema.js';
 import type { StatsSnapshot } from '../proxy-core/stats.js';
 import { ENV_MODES, SHELLS, type EnvMode, type Shell } from './env.js';
 import type { ProxyStatus } from './status.js';
@@ -38,14 +38,6 @@ export interface TrayActions {
 
 export type IconState = 'running' | 'stopped' | 'error';
 
-const SCHEMA_LABELS: Readonly<Record<SchemaId, string>> = {
-  anthropic: 'Anthropic',
-  openai: 'OpenAI',
-  'openai-responses': 'OpenAI Responses',
-  gemini: 'Gemini',
-  ollama: 'Ollama',
-  unknown: 'Other',
-};
 const ALWAYS_SHOWN: readonly SchemaId[] = ['anthropic', 'openai'];
 const TOP_TUNNEL_HOSTS = 3;
 

@@ -15,6 +15,16 @@ export const SCHEMAS: readonly SchemaId[] = [
   'unknown',
 ];
 
+/** Display names, as the tray menu and the dashboard write them. */
+export const SCHEMA_LABELS: Readonly<Record<SchemaId, string>> = {
+  anthropic: 'Anthropic',
+  openai: 'OpenAI',
+  'openai-responses': 'OpenAI Responses',
+  gemini: 'Gemini',
+  ollama: 'Ollama',
+  unknown: 'Other',
+};
+
 // First match wins. Paths come from shared/fixtures/wire/paths.json (real SDK traffic); the query
 // string is never consulted. Vertex and Bedrock rows sit before the generic Gemini row because
 // Claude on Vertex also uses `…/models/<model>:<action>`.

@@ -1,18 +1,10 @@
 // How the dashboard writes numbers and names: byte sizes, durations, clock times, counts, schema
 // labels and request paths. Pure functions; clock times are in the machine's time zone.
 
-import type { SchemaId } from '../proxy-core/schema.js';
+import { SCHEMA_LABELS } from '../proxy-core/schema.js';
 import type { RequestRecord } from '../proxy-core/stats.js';
 
-/** Display names, as the tray menu writes them. */
-export const SCHEMA_LABELS: Readonly<Record<SchemaId, string>> = {
-  anthropic: 'Anthropic',
-  openai: 'OpenAI',
-  'openai-responses': 'OpenAI Responses',
-  gemini: 'Gemini',
-  ollama: 'Ollama',
-  unknown: 'Other',
-};
+export { SCHEMA_LABELS };
 
 const BYTE_UNITS = ['kB', 'MB', 'GB', 'TB'] as const;
 const COUNT = new Intl.NumberFormat('en-US');

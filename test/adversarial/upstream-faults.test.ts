@@ -16,7 +16,7 @@ import {
   startCountingUpstream,
   statusOf,
 } from '../helpers/adversarial-upstream.js';
-import { startProxy } from '../helpers/servers.js';
+import { closedPort, startProxy } from '../helpers/servers.js';
 import { createCertificate } from '../helpers/tls.js';
 import { startTcpUpstream } from '../helpers/tunnel.js';
 
@@ -35,16 +35,6 @@ async function proxyFor(
     upstreams: { ...upstreams, ok: healthy.url },
     ...overrides,
   });
-  return port;
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  server.close();
-  await once(server, 'close');
   return port;
 }
 

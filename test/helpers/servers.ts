@@ -59,3 +59,14 @@ export async function occupyPort(t: TestContext): Promise<number> {
   });
   return (blocker.address() as AddressInfo).port;
 }
+
+/** A port on 127.0.0.1 that was just listened on and closed, so a dial there is refused. */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  server.close();
+  await once(server, 'close');
+  return port;
+}

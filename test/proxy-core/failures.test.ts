@@ -5,22 +5,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { errorOf, send } from '../helpers/client.js';
 import { startObservedProxy, type ObservedProxy } from '../helpers/proxy-stats.js';
-import { startUpstream } from '../helpers/servers.js';
-
-/** A port on 127.0.0.1 that was just listened on and closed, so a dial there is refused. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+import { closedPort, startUpstream } from '../helpers/servers.js';
 
 /** Asserts the proxy still relays a request to a healthy upstream. */
 async function assertStillServes(t: TestContext, proxy: ObservedProxy): Promise<void> {

@@ -3,16 +3,14 @@
 // 508); no secret may appear in a response body, in /_memex/stats or on stderr.
 
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { send, sendRaw } from '../helpers/client.js';
 import { spawnProcess, withGuard, type Spawned } from '../helpers/process-spawn.js';
-import { startUpstream } from '../helpers/servers.js';
+import { closedPort, startUpstream } from '../helpers/servers.js';
 
 const CLI = fileURLToPath(new URL('../../proxy-core/cli.js', import.meta.url));
 
@@ -41,16 +39,6 @@ function rawSecretHeaders(): string {
   return Object.entries(SECRETS)
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 async function spawnProxy(
