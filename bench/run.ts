@@ -1,0 +1,209 @@
+// `npm run bench [-- --quick]`: the side-by-side benchmark of issue 7. Starts a fake upstream
+// and a load client (each its own process), then per round a fresh memex and a fresh bare
+// http-proxy-3 proxy, and runs every workload against direct, memex and bare in turn, so drift
+// hits all three alike. Prints a table, writes bench/results/<timestamp>.json, and exits 1 on
+// functional errors (wrong bytes, dropped streams) only, never on timing.
+//
+//   run.ts ──IPC──▶ client.ts ──http──▶ { upstream | memex /bench/… | bare /bench/… } ──▶ upstream.ts
+
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { forkChild, readMemory, resetPeak, startChild, stopAll, stopChild } from './processes.js';
+import type { Child } from './processes.js';
+import type { Job, JobResult, Sizes, Target, Workload } from './protocol.js';
+import { addSample, emptySamples, summarize, toTable, TARGETS } from './report.js';
+import type { Samples, TargetName } from './report.js';
+
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+const MEMEX_CLI = here('../proxy-core/cli.js');
+const RESULTS_DIR = here('../../bench/results');
+const MIB = 1024 * 1024;
+
+const QUICK: Sizes = {
+  warmup: 100,
+  smallRequests: 500,
+  connections: 64,
+  throughputMs: 1000,
+  sseStreams: 3,
+  sseEvents: 100,
+  sseGapMs: 5,
+  largeBytes: 100 * 1000 * 1000,
+  streams: 200,
+  holdMs: 2000,
+};
+const FULL: Sizes = {
+  warmup: 200,
+  smallRequests: 2000,
+  connections: 64,
+  throughputMs: 5000,
+  sseStreams: 5,
+  sseEvents: 200,
+  sseGapMs: 5,
+  largeBytes: 1024 * MIB,
+  streams: 1000,
+  holdMs: 10_000,
+};
+const WORKLOADS: readonly Workload[] = ['small', 'throughput', 'sse', 'large', 'streams'];
+
+interface Pending {
+  readonly resolve: (result: JobResult) => void;
+  readonly reject: (err: Error) => void;
+}
+
+/** Sends jobs to the load client one at a time. */
+function createClient(child: ChildProcess): (job: Omit<Job, 'id'>) => Promise<JobResult> {
+  let next = 0;
+  const waiting = new Map<number, Pending>();
+  child.on('message', (result: JobResult) => {
+    waiting.get(result.id)?.resolve(result);
+    waiting.delete(result.id);
+  });
+  child.once('exit', () => {
+    for (const pending of waiting.values()) pending.reject(new Error('load client exited'));
+    waiting.clear();
+  });
+  return (job) =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      waiting.set(id, { resolve, reject });
+      child.send({ ...job, id });
+    });
+}
+
+interface Proxies {
+  readonly memex: Child;
+  readonly bare: Child;
+}
+
+async function startProxies(upstreamPort: number, home: string): Promise<Proxies> {
+  const upstream = `http://127.0.0.1:${upstreamPort}`;
+  // An empty HOME and cwd, so no user config file is picked up.
+  const memex = await startChild(
+    MEMEX_CLI,
+    ['--host', '127.0.0.1', '--port', '0', '--upstream', `bench=${upstream}`],
+    /listening on http:\/\/127\.0\.0\.1:(\d+)/,
+    { cwd: home, env: { ...process.env, HOME: home } },
+  );
+  const bare = await startChild(here('./bare.js'), [upstream], /bare listening on (\d+)/);
+  return { memex, bare };
+}
+
+async function runRound(
+  round: number,
+  send: (job: Omit<Job, 'id'>) => Promise<JobResult>,
+  upstreamPort: number,
+  home: string,
+  sizes: Sizes,
+  samples: Samples,
+  errors: string[],
+): Promise<void> {
+  const proxies = await startProxies(upstreamPort, home);
+  try {
+    const targets: Record<TargetName, Target> = {
+      direct: { port: upstreamPort, prefix: '' },
+      memex: { port: proxies.memex.port, prefix: '/bench' },
+      bare: { port: proxies.bare.port, prefix: '/bench' },
+    };
+    for (const name of ['memex', 'bare'] as const) {
+      addSample(samples, name, 'spawnMs', proxies[name].spawnMs);
+      addSample(samples, name, 'idleRssMiB', readMemory(proxies[name].pid, 'VmRSS') / MIB);
+    }
+    for (const workload of WORKLOADS) {
+      if (workload === 'large' || workload === 'streams') {
+        for (const name of ['memex', 'bare'] as const) resetPeak(proxies[name].pid);
+      }
+      for (const name of TARGETS) {
+        const result = await send({ workload, target: targets[name], sizes });
+        for (const [metric, value] of Object.entries(result.metrics)) {
+          addSample(samples, name, metric, value);
+        }
+        errors.push(...result.errors.map((e) => `round ${round}, ${name}: ${e}`));
+      }
+      const peakMetric = {
+        sse: 'peakRequestsMiB',
+        large: 'peakLargeMiB',
+        streams: 'peakStreamsMiB',
+      };
+      if (workload === 'sse' || workload === 'large' || workload === 'streams') {
+        for (const name of ['memex', 'bare'] as const) {
+          const peak = readMemory(proxies[name].pid, 'VmHWM') / MIB;
+          addSample(samples, name, peakMetric[workload], peak);
+        }
+      }
+    }
+  } finally {
+    await stopChild(proxies.memex.process);
+    await stopChild(proxies.bare.process);
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const quick = argv.includes('--quick');
+  const sizes = quick ? QUICK : FULL;
+  const rounds = quick ? 2 : 3;
+  const started = new Date();
+  const home = mkdtempSync(join(tmpdir(), 'memex-bench-'));
+  const samples = emptySamples();
+  const errors: string[] = [];
+  try {
+    const upstream = await startChild(here('./upstream.js'), [], /upstream listening on (\d+)/);
+    const send = createClient(forkChild(here('./client.js')));
+    for (let round = 1; round <= rounds; round++) {
+      process.stderr.write(`bench: round ${round}/${rounds}\n`);
+      await runRound(round, send, upstream.port, home, sizes, samples, errors);
+    }
+  } finally {
+    stopAll();
+    rmSync(home, { recursive: true, force: true });
+  }
+  const rows = summarize(samples);
+  const seconds = (Date.now() - started.getTime()) / 1000;
+  const machine = `${cpus().length}× ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
+  process.stdout.write(
+    `\nmemex bench (${quick ? 'quick' : 'full'}, ${rounds} rounds, ${seconds.toFixed(1)} s) ` +
+      `${started.toISOString()} on ${machine}\n` +
+      `sizes: ${JSON.stringify(sizes)}\n\n${toTable(rows)}\n`,
+  );
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
+  const report = {
+    date: started.toISOString(),
+    machine,
+    quick,
+    rounds,
+    sizes,
+    rows,
+    samples,
+    errors,
+  };
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  process.stdout.write(`\nresults: ${file}\n`);
+  if (errors.length > 0) {
+    process.stdout.write(`\nFUNCTIONAL ERRORS (${errors.length}):\n${errors.join('\n')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+process.on('exit', stopAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    stopAll();
+    process.exit(130);
+  });
+}
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(
+      `bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    stopAll();
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,99 @@
+// Fake upstream for the bench, run as its own process so it never shares an event loop with the
+// load client. Speaks just enough of both APIs: JSON echo (POST /v1/messages,
+// /v1/chat/completions, /echo), timed SSE (/sse), big bodies (/large) and held streams (/hold).
+// Prints "upstream listening on PORT" once it accepts connections.
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+
+const CHUNK = Buffer.alloc(1024 * 1024, 'x');
+const MAX_EVENTS = 100_000;
+
+function main(): void {
+  const server = createServer({ keepAliveTimeout: 60_000 }, handle);
+  server.on('clientError', (_err, socket) => socket.destroy());
+  server.on('connection', (socket) => {
+    socket.setNoDelay(true);
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    process.stdout.write(`upstream listening on ${port}\n`);
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+function handle(req: IncomingMessage, res: ServerResponse): void {
+  req.on('error', () => res.destroy());
+  res.on('error', () => req.destroy());
+  // The reverse route may or may not strip its /bench prefix; accept both forms.
+  const url = new URL(req.url ?? '/', 'http://upstream');
+  const path = url.pathname.replace(/^\/bench(?=\/)/, '');
+  const param = (name: string, fallback: number): number => {
+    const value = Number(url.searchParams.get(name));
+    return Number.isFinite(value) && value > 0 ? value : fallback;
+  };
+  if (path === '/sse') {
+    sendEvents(res, Math.min(param('n', 10), MAX_EVENTS), param('ms', 5));
+  } else if (path === '/hold') {
+    const every = param('every', 500);
+    sendEvents(res, Math.min(Math.ceil(param('ms', 2000) / every), MAX_EVENTS), every);
+  } else if (path === '/large') {
+    sendLarge(res, param('bytes', CHUNK.length));
+  } else {
+    echo(req, res);
+  }
+}
+
+// Each event carries its send time as CLOCK_MONOTONIC nanoseconds (process.hrtime.bigint),
+// a clock shared by every process on the machine, so the client can subtract.
+function sendEvents(res: ServerResponse, count: number, gapMs: number): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.flushHeaders();
+  let sent = 0;
+  const tick = (): void => {
+    sent += 1;
+    const data = JSON.stringify({ i: sent, t: process.hrtime.bigint().toString() });
+    res.write(`event: tick\ndata: ${data}\n\n`);
+    if (sent >= count) {
+      clearInterval(timer);
+      res.end('event: done\ndata: {}\n\n');
+    }
+  };
+  // The first event goes out right after the headers, so time to first event is the path alone.
+  const timer = setInterval(tick, gapMs);
+  tick();
+  res.on('close', () => {
+    clearInterval(timer);
+  });
+}
+
+// Streams `bytes` from one reused buffer, respecting back-pressure.
+function sendLarge(res: ServerResponse, bytes: number): void {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes });
+  let left = bytes;
+  const pump = (): void => {
+    while (left > 0) {
+      const size = Math.min(left, CHUNK.length);
+      left -= size;
+      const more = res.write(size === CHUNK.length ? CHUNK : CHUNK.subarray(0, size));
+      if (!more) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    res.end();
+  };
+  pump();
+}
+
+function echo(req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    res.end(body);
+  });
+}
+
+main();
