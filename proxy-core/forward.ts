@@ -55,12 +55,6 @@ export function createForwarder(): Forwarder {
       };
     },
     forward(req, res, options) {
-      // RFC 9112 §3.2: a request with more than one Host field MUST get a 400. Node keeps the
-      // first and drops the rest, so a front end and the upstream could disagree on the host.
-      if (hasRepeatedHost(req.rawHeaders)) {
-        sendError(res, 'BAD_REQUEST', 'the request has more than one Host header field');
-        return;
-      }
       proxy.web(req, res, options, onProxyError);
     },
     close() {
@@ -68,18 +62,6 @@ export function createForwarder(): Forwarder {
       httpsAgent.destroy();
     },
   };
-}
-
-function hasRepeatedHost(rawHeaders: readonly string[]): boolean {
-  let seen = false;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i];
-    if (name?.length === 4 && name.toLowerCase() === 'host') {
-      if (seen) return true;
-      seen = true;
-    }
-  }
-  return false;
 }
 
 function onProxyReq(proxyReq: ClientRequest, _req: IncomingMessage, res: ServerResponse): void {

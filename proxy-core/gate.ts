@@ -27,6 +27,8 @@ export interface GateRequest {
   readonly url?: string | undefined;
   readonly httpVersion: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The header list as received; Node's `headers` keeps only the first of repeated Host fields. */
+  readonly rawHeaders?: readonly string[];
 }
 
 /**
@@ -40,6 +42,7 @@ export interface GateRequest {
  *   Absolute-form and CONNECT are exempt: there Host names the target.
  * - TRACE echoes the request, credentials included (RFC 9110 §9.3.8): 405.
  * - A request that carries memex's own Via token has been through this memex already: 508.
+ * - Host missing (HTTP/1.1 origin-form) or repeated (any request but CONNECT): 400.
  */
 export function checkRequest(req: GateRequest, context: GateContext): Refusal | null {
   const headers = req.headers;
@@ -63,8 +66,14 @@ export function checkRequest(req: GateRequest, context: GateContext): Refusal | 
       message: 'this request has already passed through this memex (Via); refusing to loop',
     };
   }
+  if (req.method === 'CONNECT') return null;
+  // RFC 9112 §3.2: more than one Host is a 400. Node keeps the first and drops the rest, so a
+  // front end and the upstream could disagree on the host.
+  if (req.rawHeaders !== undefined && hasRepeatedHost(req.rawHeaders)) {
+    return { code: 'BAD_REQUEST', message: 'the request has more than one Host header field' };
+  }
   const url = req.url ?? '';
-  if (req.method === 'CONNECT' || url.charCodeAt(0) !== 47 /* / */) return null;
+  if (url.charCodeAt(0) !== 47 /* / */) return null;
   const host = headers['host'];
   if (typeof host !== 'string' || host === '') {
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400.
@@ -113,6 +122,18 @@ export function hasViaToken(via: string | readonly string[], token: string): boo
   for (const entry of joined.split(',')) {
     const parts = entry.trim().split(/\s+/);
     if (parts[1]?.toLowerCase() === token) return true;
+  }
+  return false;
+}
+
+function hasRepeatedHost(rawHeaders: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    if (name?.length === 4 && name.toLowerCase() === 'host') {
+      if (seen) return true;
+      seen = true;
+    }
   }
   return false;
 }

@@ -1,7 +1,7 @@
 // Responses memex writes itself: JSON errors (tagged x-memex-error) and its own JSON endpoints,
 // on an HTTP response or, for CONNECT and parse errors, straight onto a raw socket.
 
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { toErrorBody, toStatus, type ProxyErrorCode } from './errors.js';
 
@@ -73,7 +73,7 @@ export function sendRawError(
   socket.setTimeout(LINGER_MS, destroySocket);
   const body = toErrorBody(code, message);
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
       'content-type: application/json\r\n' +
       `content-length: ${Buffer.byteLength(body)}\r\n` +
       `x-memex-error: ${code}\r\n` +
@@ -82,16 +82,3 @@ export function sendRawError(
       body,
   );
 }
-
-const STATUS_TEXT: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  407: 'Proxy Authentication Required',
-  408: 'Request Timeout',
-  431: 'Request Header Fields Too Large',
-  502: 'Bad Gateway',
-  504: 'Gateway Timeout',
-  508: 'Loop Detected',
-};
