@@ -93,7 +93,12 @@ export interface GuardedAgents {
 
 /** Agents for forward requests from an exposed listener (keep-alive like forward.ts's). */
 export function createGuardedAgents(freeSocketTimeoutMs: number): GuardedAgents {
-  const options = { keepAlive: true, timeout: freeSocketTimeoutMs, lookup: guardedLookup };
+  const options = {
+    keepAlive: true,
+    timeout: freeSocketTimeoutMs,
+    noDelay: true,
+    lookup: guardedLookup,
+  };
   const http = new HttpAgent(options);
   const https = new HttpsAgent(options);
   return {

@@ -1,8 +1,8 @@
 // Relays one HTTP exchange to an upstream through http-proxy-3; forward and reverse modes share it.
 //
 //   client ──request──▶ server.ts (route, strip hop-by-hop) ──http-proxy-3──▶ upstream
-//   client ◀──headers── flushHeaders() at once, hop-by-hop stripped ◀─────── upstream
-//   client ◀══chunks═══ pipeline(), one write per chunk as it arrives ◀══════ upstream
+//   client ◀──headers── hop-by-hop stripped; flushed at once for streams ◀─── upstream
+//   client ◀══chunks═══ pipe(), one write per chunk as it arrives ◀══════════ upstream
 //
 // Failures before the response headers become a JSON 502/504; after them the client connection
 // is destroyed, so a truncated stream is visible and never hangs.
@@ -14,7 +14,6 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { pipeline } from 'node:stream';
 import { createProxyServer, type ServerOptions } from 'http-proxy-3';
 import { ProxyError, errnoOf, toProxyErrorCode, type ProxyErrorCode } from './errors.js';
 import { Exchange } from './exchange.js';
@@ -35,8 +34,10 @@ export interface Forwarder {
 }
 
 export function createForwarder(): Forwarder {
-  const httpAgent = new HttpAgent({ keepAlive: true, timeout: FREE_SOCKET_TIMEOUT_MS });
-  const httpsAgent = new HttpsAgent({ keepAlive: true, timeout: FREE_SOCKET_TIMEOUT_MS });
+  // noDelay: Nagle would hold back small SSE writes waiting for an ACK.
+  const agentOptions = { keepAlive: true, timeout: FREE_SOCKET_TIMEOUT_MS, noDelay: true };
+  const httpAgent = new HttpAgent(agentOptions);
+  const httpsAgent = new HttpsAgent(agentOptions);
   // selfHandleResponse: memex writes the response itself, to strip hop-by-hop headers, flush
   // headers at once and destroy the client when the upstream dies mid-body (http-proxy-3 would
   // leave it hanging).
@@ -83,8 +84,6 @@ function onProxyReq(proxyReq: ClientRequest, _req: IncomingMessage, res: ServerR
   });
   const socket = proxyReq.socket;
   if (socket?.connecting === true) {
-    // Nagle would hold back small SSE writes waiting for an ACK.
-    socket.setNoDelay(true);
     const timer = setTimeout(() => {
       proxyReq.destroy(
         new ProxyError(
@@ -115,13 +114,26 @@ function onProxyRes(proxyRes: IncomingMessage, _req: IncomingMessage, res: Serve
     proxyRes.statusMessage,
     withoutHopByHop(proxyRes.rawHeaders),
   );
-  res.flushHeaders();
-  // pipeline destroys both sides if either fails: an upstream reset mid-body cuts the client.
-  pipeline(proxyRes, res, ignoreRelayEnd);
+  // A response of unknown length (SSE, NDJSON) gets its headers now, so the client sees the
+  // stream open before the first event. A sized one sends them with its first chunk: one write
+  // instead of two.
+  if (proxyRes.headers['content-length'] === undefined) res.flushHeaders();
+  // Not stream.pipeline: its per-call AbortController and end-of-stream bookkeeping cost more
+  // than the whole relay of a small response. The two teardown rules it gave are kept: an
+  // upstream that dies mid-body cuts the client, and a client that goes away aborts the upstream.
+  proxyRes.once('close', () => {
+    if (!proxyRes.complete) res.destroy();
+  });
+  res.once('close', () => {
+    if (!proxyRes.complete) proxyRes.destroy();
+  });
+  proxyRes.on('error', ignoreRelayError);
+  proxyRes.pipe(res);
 }
 
-// The exchange's own 'close' accounting records incomplete responses; nothing more to do here.
-function ignoreRelayEnd(): void {
+// Raised after a failure the close handlers already act on; the exchange's own 'close'
+// accounting records the incomplete response.
+function ignoreRelayError(): void {
   return;
 }
 

@@ -1,0 +1,317 @@
+// createUsageReader: picks a body reader from the response head (family, framing, encoding) and
+// feeds it the copy of each chunk the proxy already sent on. It never throws and reports once.
+//
+//   chunk ──► [zlib decompressor, async, only when content-encoding says so]
+//                    │
+//                    ▼
+//            SSE parser ─► family sink      (text/event-stream)
+//            NDJSON lines ─► Ollama sink    (application/x-ndjson)
+//            JSON buffer (≤ MAX_JSON_BYTES) (application/json) ─► parse at end
+//                    │
+//                    ▼
+//             done(outcome)   exactly once
+
+import type { Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { SchemaId } from '../schema.js';
+import { LineParser, SseParser } from './framing.js';
+import { MAX_JSON_BYTES, parseJson, type UsageOutcome } from './outcome.js';
+import {
+  AnthropicSink,
+  GeminiSink,
+  OllamaSink,
+  OpenAiSink,
+  ResponsesSink,
+  type StreamSink,
+} from './streams.js';
+import { outcomeOfJson } from './tokens.js';
+
+/** The response head a reader is chosen from. */
+export interface ResponseHead {
+  readonly status: number;
+  /** The `content-type` header value, if any. */
+  readonly contentType: string | undefined;
+  /** The `content-encoding` header value, if any. */
+  readonly contentEncoding: string | undefined;
+}
+
+/** Fed with each response chunk after the proxy wrote it to the client. */
+export interface UsageReader {
+  /** Reads a copy of one chunk; the Buffer must not be modified afterwards. */
+  write(chunk: Buffer): void;
+  /** The body ended cleanly. */
+  end(): void;
+  /** The client or upstream cut the body: finish with what is known. */
+  abort(): void;
+}
+
+type Family = Exclude<SchemaId, 'unknown'>;
+type Framing = 'sse' | 'ndjson' | 'json';
+
+/** What a body reader does; each framing implements it over the decoded bytes. */
+interface BodyReader {
+  write(chunk: Buffer): void;
+  finish(aborted: boolean): UsageOutcome;
+}
+
+/**
+ * Returns a reader for a response, or undefined when there is nothing to read: the `unknown`
+ * family, a non-2xx status (error bodies carry no usage), or a content type that is neither
+ * SSE, NDJSON (Ollama) nor JSON. `done` is called exactly once: synchronously from end() or
+ * abort() for identity bodies, later for compressed ones, never from inside write(). An
+ * unsupported content-encoding gives a reader that reports `unparsed`. `done` must not throw;
+ * a throw is swallowed so that it cannot reach a stream listener.
+ */
+export function createUsageReader(
+  schema: SchemaId,
+  head: ResponseHead,
+  done: (outcome: UsageOutcome) => void,
+): UsageReader | undefined {
+  if (schema === 'unknown' || head.status < 200 || head.status > 299) return undefined;
+  const framing = framingOf(schema, head.contentType);
+  if (framing === undefined) return undefined;
+  const body = createBodyReader(schema, framing);
+  let settled = false;
+  const settle = (outcome: UsageOutcome): void => {
+    if (settled) return;
+    settled = true;
+    try {
+      done(outcome);
+    } catch {
+      // The caller's bug must not become an uncaught exception in a zlib or socket listener.
+    }
+  };
+  const encoding = encodingOf(head.contentEncoding);
+  if (encoding === 'unsupported') return createUnparsedReader(settle);
+  if (encoding === 'identity') return createPlainReader(body, settle);
+  return createDecompressingReader(encoding, body, settle);
+}
+
+/** The media type without parameters, lowercased (RFC 9110 §8.3.1). */
+function mediaTypeOf(contentType: string | undefined): string {
+  if (contentType === undefined) return '';
+  const semicolon = contentType.indexOf(';');
+  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+}
+
+function framingOf(schema: Family, contentType: string | undefined): Framing | undefined {
+  const media = mediaTypeOf(contentType);
+  if (media === 'application/json' || (media.startsWith('application/') && media.endsWith('+json'))) {
+    return 'json';
+  }
+  if (schema === 'ollama') {
+    // Ollama streams NDJSON by default; a missing type is read the same way.
+    return media === 'application/x-ndjson' || media === 'application/ndjson' || media === ''
+      ? 'ndjson'
+      : undefined;
+  }
+  return media === 'text/event-stream' ? 'sse' : undefined;
+}
+
+type Encoding = 'identity' | 'gzip' | 'deflate' | 'br' | 'unsupported';
+
+/** RFC 9110 §8.4.1. A list of several codings (`gzip, br`) is not supported: unparsed. */
+function encodingOf(header: string | undefined): Encoding {
+  const coding = (header ?? '').trim().toLowerCase();
+  switch (coding) {
+    case '':
+    case 'identity':
+      return 'identity';
+    case 'gzip':
+    case 'x-gzip':
+      return 'gzip';
+    case 'deflate':
+      return 'deflate';
+    case 'br':
+      return 'br';
+    default:
+      return 'unsupported';
+  }
+}
+
+function createSink(schema: Family): StreamSink {
+  switch (schema) {
+    case 'anthropic':
+      return new AnthropicSink();
+    case 'openai':
+      return new OpenAiSink();
+    case 'openai-responses':
+      return new ResponsesSink();
+    case 'gemini':
+      return new GeminiSink();
+    case 'ollama':
+      return new OllamaSink();
+  }
+}
+
+function createBodyReader(schema: Family, framing: Framing): BodyReader {
+  switch (framing) {
+    case 'json':
+      return createJsonReader(schema);
+    case 'sse': {
+      const sink = createSink(schema);
+      const parser = new SseParser(sink);
+      return framedReader(sink, parser, () => parser.events);
+    }
+    case 'ndjson': {
+      const sink = createSink(schema);
+      const parser = new LineParser(sink);
+      return framedReader(sink, parser, () => parser.lines);
+    }
+  }
+}
+
+/** A streamed body: empty → unknown; bytes that never formed one event → unparsed. */
+function framedReader(
+  sink: StreamSink,
+  parser: { write(chunk: Buffer): void; end(): void },
+  seen: () => number,
+): BodyReader {
+  let bytes = 0;
+  return {
+    write(chunk) {
+      bytes += chunk.length;
+      parser.write(chunk);
+    },
+    finish(aborted) {
+      if (!aborted) parser.end();
+      const outcome = sink.finish(aborted);
+      if (outcome.kind === 'counted' || bytes === 0 || seen() > 0) return outcome;
+      return { kind: 'unparsed', model: outcome.model };
+    },
+  };
+}
+
+/** A JSON body, buffered up to MAX_JSON_BYTES and parsed at the end. */
+function createJsonReader(schema: Family): BodyReader {
+  let chunks: Buffer[] = [];
+  let size = 0;
+  let overflow = false;
+  return {
+    write(chunk) {
+      if (overflow) return;
+      size += chunk.length;
+      if (size > MAX_JSON_BYTES) {
+        overflow = true;
+        chunks = [];
+      } else {
+        chunks.push(chunk);
+      }
+    },
+    finish(aborted) {
+      if (overflow || size === 0) return { kind: 'unknown', model: '' };
+      let text = Buffer.concat(chunks, size).toString('utf8');
+      chunks = [];
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      const doc = parseJson(text);
+      // A cut body is expected to be incomplete: tokens unknown, not a malformed reply.
+      if (doc === undefined) return { kind: aborted ? 'unknown' : 'unparsed', model: '' };
+      return outcomeOfJson(schema, doc);
+    },
+  };
+}
+
+function createPlainReader(body: BodyReader, settle: (outcome: UsageOutcome) => void): UsageReader {
+  let closed = false;
+  let failed = false;
+  const finish = (aborted: boolean): void => {
+    if (closed) return;
+    closed = true;
+    settle(failed ? { kind: 'unparsed', model: '' } : safeFinish(body, aborted));
+  };
+  return {
+    write(chunk) {
+      if (closed || failed) return;
+      try {
+        body.write(chunk);
+      } catch {
+        failed = true; // a bug of ours; reported as unparsed at the end, never thrown
+      }
+    },
+    end: () => {
+      finish(false);
+    },
+    abort: () => {
+      finish(true);
+    },
+  };
+}
+
+function safeFinish(body: BodyReader, aborted: boolean): UsageOutcome {
+  try {
+    return body.finish(aborted);
+  } catch {
+    return { kind: 'unparsed', model: '' };
+  }
+}
+
+function createUnparsedReader(settle: (outcome: UsageOutcome) => void): UsageReader {
+  const finish = (): void => {
+    settle({ kind: 'unparsed', model: '' });
+  };
+  return { write() {}, end: finish, abort: finish };
+}
+
+function createDecompressor(encoding: 'gzip' | 'deflate' | 'br'): Transform {
+  switch (encoding) {
+    case 'gzip':
+      return createGunzip();
+    case 'deflate':
+      return createInflate();
+    case 'br':
+      return createBrotliDecompress();
+  }
+}
+
+/**
+ * Decodes the copy with a streaming zlib decompressor. A decompression error (or a
+ * decompressor that cannot even be created) reports unparsed; after abort() the decompressor is
+ * flushed and whatever it produced is read, a truncation error included.
+ */
+function createDecompressingReader(
+  encoding: 'gzip' | 'deflate' | 'br',
+  body: BodyReader,
+  settle: (outcome: UsageOutcome) => void,
+): UsageReader {
+  let closed = false;
+  let aborted = false;
+  let failed = false;
+  let zlib: Transform;
+  try {
+    zlib = createDecompressor(encoding);
+  } catch {
+    return createUnparsedReader(settle);
+  }
+  zlib.on('data', (decoded: Buffer) => {
+    if (failed) return;
+    try {
+      body.write(decoded);
+    } catch {
+      failed = true;
+    }
+  });
+  zlib.on('error', () => {
+    const outcome = safeFinish(body, true);
+    settle(aborted && !failed ? outcome : { kind: 'unparsed', model: outcome.model });
+    zlib.destroy();
+  });
+  zlib.on('end', () => {
+    settle(failed ? { kind: 'unparsed', model: '' } : safeFinish(body, aborted));
+  });
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    zlib.end();
+  };
+  return {
+    write(chunk) {
+      if (!closed) zlib.write(chunk);
+    },
+    end: close,
+    abort: () => {
+      if (closed) return;
+      aborted = true;
+      close();
+    },
+  };
+}
