@@ -18,7 +18,7 @@ import { addSample, emptySamples, summarize, toTable, TARGETS } from './report.j
 import type { Samples, TargetName } from './report.js';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
-const MEMEX_CLI = here('../proxy-core/cli.js');
+const MEMEX_CLI = here('../bin/memex-proxy.cjs');
 const RESULTS_DIR = here('../../bench/results');
 const MIB = 1024 * 1024;
 

@@ -16,7 +16,7 @@ import { HEALTHY_MS, MAX_CRASHES, restartDelay } from './restart-policy.js';
 import type { ProxyStatus } from './status.js';
 
 /** The compiled worker entry, next to this module in dist/. */
-export const WORKER_ENTRY = fileURLToPath(new URL('../proxy-core/worker.js', import.meta.url));
+export const WORKER_ENTRY = fileURLToPath(new URL('../bin/proxy-worker.cjs', import.meta.url));
 
 /** How long a worker has to exit after a stop message before it is killed. */
 export const STOP_GRACE_MS = 3_000;

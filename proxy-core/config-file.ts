@@ -5,7 +5,6 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, DEFAULT_CONFIG, type Config, type ConfigFormat } from './config.js';
 import { errnoOf } from './errors.js';
-import { parseConfig } from './config-parse.js';
 
 /** File names searched in each directory, in this order; the first that exists wins. */
 export const CONFIG_FILE_NAMES = [
@@ -81,6 +80,9 @@ export async function loadConfigFile(file: string, base: Config = DEFAULT_CONFIG
       { cause: err },
     );
   }
+  // Loaded on first use: the YAML parser alone is ~12 MiB of memory a proxy without a config
+  // file never needs.
+  const { parseConfig } = await import('./config-parse.js');
   return parseConfig(text, format, file, base);
 }
 

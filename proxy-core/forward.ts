@@ -1,20 +1,26 @@
-// Relays one HTTP exchange to an upstream through http-proxy-3; forward and reverse modes share it.
+// Relays one HTTP exchange to an upstream with node:http's own client; forward and reverse modes
+// share it.
 //
-//   client ──request──▶ server.ts (route, strip hop-by-hop) ──http-proxy-3──▶ upstream
+//   client ──request──▶ server.ts (route, strip hop-by-hop) ──http.request──▶ upstream
 //   client ◀──headers── hop-by-hop stripped; flushed at once for streams ◀─── upstream
 //   client ◀══chunks═══ pipe(), one write per chunk as it arrives ◀══════════ upstream
 //
 // Failures before the response headers become a JSON 502/504; after them the client connection
 // is destroyed, so a truncated stream is visible and never hangs.
-
+//
+// memex drove http-proxy-3 until issue 7's measurements: with memex already writing the response
+// itself, the library's part was building request options, and that part cost ~11 MiB of idle
+// memory (it loads node:http2, follow-redirects and debug) and a URL parse per request
+// (setupOutgoing, ~4% of CPU under load). The request side is now the few lines below.
 import {
   Agent as HttpAgent,
+  request as httpRequest,
   type ClientRequest,
   type IncomingMessage,
-  type ServerResponse,
+  type OutgoingHttpHeaders,
 } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { createProxyServer, type ServerOptions } from 'http-proxy-3';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
 import { ProxyError, errnoOf, toProxyErrorCode, type ProxyErrorCode } from './errors.js';
 import { Exchange } from './exchange.js';
 import { withoutHopByHop } from './headers.js';
@@ -24,11 +30,30 @@ import { sendError } from './reply.js';
 // connections after a few seconds, and reusing one they are closing would fail the request.
 const FREE_SOCKET_TIMEOUT_MS = 4_000;
 
+/** One upstream origin, resolved once so a request copies nothing but its own headers. */
+export interface UpstreamTarget {
+  readonly secure: boolean;
+  /** Name or address to dial (IPv6 without brackets). */
+  readonly hostname: string;
+  readonly port: number;
+  /** Host header value: the URL's host, default port omitted. */
+  readonly host: string;
+  /** The upstream URL's own path, without a trailing slash ('' for the root). */
+  readonly basePath: string;
+  readonly agent: HttpAgent;
+}
+
+/** Agents for one kind of destination: plain and TLS. */
+export interface Agents {
+  readonly http: HttpAgent;
+  readonly https: HttpsAgent;
+}
+
 export interface Forwarder {
-  /** Options for requests to one upstream origin; build once per upstream, reuse per request. */
-  optionsFor(target: URL, rewriteHost: boolean): ServerOptions;
+  /** The target for one upstream origin; build once per upstream, reuse per request. */
+  targetFor(url: URL, agents?: Agents): UpstreamTarget;
   /** Sends `req` (its url already rewritten to the upstream path) and relays the response. */
-  forward(req: IncomingMessage, res: Exchange, options: ServerOptions): void;
+  forward(req: IncomingMessage, res: Exchange, target: UpstreamTarget): void;
   /** Closes pooled upstream sockets. */
   close(): void;
 }
@@ -36,43 +61,67 @@ export interface Forwarder {
 export function createForwarder(): Forwarder {
   // noDelay: Nagle would hold back small SSE writes waiting for an ACK.
   const agentOptions = { keepAlive: true, timeout: FREE_SOCKET_TIMEOUT_MS, noDelay: true };
-  const httpAgent = new HttpAgent(agentOptions);
-  const httpsAgent = new HttpsAgent(agentOptions);
-  // selfHandleResponse: memex writes the response itself, to strip hop-by-hop headers, flush
-  // headers at once and destroy the client when the upstream dies mid-body (http-proxy-3 would
-  // leave it hanging).
-  const proxy = createProxyServer({ selfHandleResponse: true, xfwd: false });
-  // Without an 'error' listener http-proxy-3 rethrows and kills the process.
-  proxy.on('error', onProxyError);
-  proxy.on('proxyReq', onProxyReq);
-  proxy.on('proxyRes', onProxyRes);
-
+  const pooled: Agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
   return {
-    optionsFor(target, rewriteHost) {
+    targetFor(url, agents = pooled) {
+      const secure = url.protocol === 'https:';
+      const hostname = url.hostname;
+      const basePath = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
       return {
-        target,
-        changeOrigin: rewriteHost,
-        agent: target.protocol === 'https:' ? httpsAgent : httpAgent,
+        secure,
+        hostname: hostname.startsWith('[') ? hostname.slice(1, -1) : hostname,
+        port: Number(url.port) || (secure ? 443 : 80),
+        // RFC 9112 §3.2.2 (forward) and the upstream's virtual host (reverse): the target's host.
+        host: url.host,
+        basePath,
+        agent: secure ? agents.https : agents.http,
       };
     },
-    forward(req, res, options) {
-      proxy.web(req, res, options, onProxyError);
-    },
+    forward: relay,
     close() {
-      httpAgent.destroy();
-      httpsAgent.destroy();
+      pooled.http.destroy();
+      pooled.https.destroy();
     },
   };
 }
 
-function onProxyReq(proxyReq: ClientRequest, _req: IncomingMessage, res: ServerResponse): void {
-  if (!(res instanceof Exchange)) return;
+function relay(req: IncomingMessage, res: Exchange, target: UpstreamTarget): void {
+  const headers: OutgoingHttpHeaders = req.headers;
+  headers.host = target.host;
+  const upstream = (target.secure ? httpsRequest : httpRequest)({
+    hostname: target.hostname,
+    port: target.port,
+    method: req.method,
+    path: target.basePath + (req.url ?? '/'),
+    headers,
+    agent: target.agent,
+  });
+  res.upstreamRequest = upstream;
+  upstream.once('socket', (socket: Socket) => {
+    watchUpstream(upstream, socket, res);
+  });
+  upstream.once('response', (response: IncomingMessage) => {
+    relayResponse(response, res);
+  });
+  const fail = (err: Error): void => {
+    upstream.destroy();
+    onUpstreamError(err, req, res);
+  };
+  upstream.on('error', fail);
+  req.on('error', fail);
+  // A client that goes away before the response is complete aborts the upstream request.
+  res.once('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  req.pipe(upstream);
+}
+
+function watchUpstream(upstream: ClientRequest, socket: Socket, res: Exchange): void {
   const timeouts = res.timeouts;
-  res.upstreamRequest = proxyReq;
   // One idle timer on the upstream socket: before the response it is the response-header
-  // timeout, after it (see onProxyRes) the stream idle timeout.
-  proxyReq.setTimeout(timeouts.response_header_ms, () => {
-    proxyReq.destroy(
+  // timeout, after it (see relayResponse) the stream idle timeout.
+  upstream.setTimeout(timeouts.response_header_ms, () => {
+    upstream.destroy(
       res.headersSent
         ? new ProxyError('UPSTREAM_RESET', 'stream idle timeout')
         : new ProxyError(
@@ -82,53 +131,47 @@ function onProxyReq(proxyReq: ClientRequest, _req: IncomingMessage, res: ServerR
           ),
     );
   });
-  const socket = proxyReq.socket;
-  if (socket?.connecting === true) {
-    const timer = setTimeout(() => {
-      proxyReq.destroy(
-        new ProxyError(
-          'UPSTREAM_CONNECT_TIMEOUT',
-          `${res.host} did not accept the connection within ${timeouts.connect_ms} ms ` +
-            '(timeouts.connect_ms)',
-        ),
-      );
-    }, timeouts.connect_ms);
-    timer.unref();
-    socket.once('connect', () => {
-      clearTimeout(timer);
-    });
-    socket.once('close', () => {
-      clearTimeout(timer);
-    });
-  }
+  if (!socket.connecting) return;
+  const timer = setTimeout(() => {
+    upstream.destroy(
+      new ProxyError(
+        'UPSTREAM_CONNECT_TIMEOUT',
+        `${res.host} did not accept the connection within ${timeouts.connect_ms} ms ` +
+          '(timeouts.connect_ms)',
+      ),
+    );
+  }, timeouts.connect_ms);
+  timer.unref();
+  const clear = (): void => {
+    clearTimeout(timer);
+  };
+  socket.once('connect', clear);
+  socket.once('close', clear);
 }
 
-function onProxyRes(proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse): void {
-  if (!(res instanceof Exchange) || res.destroyed) {
-    proxyRes.destroy();
+function relayResponse(response: IncomingMessage, res: Exchange): void {
+  if (res.destroyed) {
+    response.destroy();
     return;
   }
   res.upstreamRequest?.setTimeout(res.timeouts.stream_idle_ms);
   res.writeHead(
-    proxyRes.statusCode ?? 502,
-    proxyRes.statusMessage,
-    withoutHopByHop(proxyRes.rawHeaders),
+    response.statusCode ?? 502,
+    response.statusMessage,
+    withoutHopByHop(response.rawHeaders),
   );
   // A response of unknown length (SSE, NDJSON) gets its headers now, so the client sees the
   // stream open before the first event. A sized one sends them with its first chunk: one write
   // instead of two.
-  if (proxyRes.headers['content-length'] === undefined) res.flushHeaders();
+  if (response.headers['content-length'] === undefined) res.flushHeaders();
   // Not stream.pipeline: its per-call AbortController and end-of-stream bookkeeping cost more
-  // than the whole relay of a small response. The two teardown rules it gave are kept: an
-  // upstream that dies mid-body cuts the client, and a client that goes away aborts the upstream.
-  proxyRes.once('close', () => {
-    if (!proxyRes.complete) res.destroy();
+  // than the whole relay of a small response. The teardown it gave is kept: an upstream that
+  // dies mid-body cuts the client (and the client going away aborts the upstream, in relay()).
+  response.once('close', () => {
+    if (!response.complete) res.destroy();
   });
-  res.once('close', () => {
-    if (!proxyRes.complete) proxyRes.destroy();
-  });
-  proxyRes.on('error', ignoreRelayError);
-  proxyRes.pipe(res);
+  response.on('error', ignoreRelayError);
+  response.pipe(res);
 }
 
 // Raised after a failure the close handlers already act on; the exchange's own 'close'
@@ -137,8 +180,8 @@ function ignoreRelayError(): void {
   return;
 }
 
-function onProxyError(err: Error, req: IncomingMessage, res: unknown): void {
-  if (!(res instanceof Exchange)) return;
+function onUpstreamError(err: Error, req: IncomingMessage, res: Exchange): void {
+  if (res.writableEnded) return;
   if (res.headersSent) {
     res.destroy();
     return;

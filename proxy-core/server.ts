@@ -6,7 +6,6 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import type { ServerOptions } from 'http-proxy-3';
 import { exposureProblem, isLoopbackHost, type Config } from './config.js';
 import { admit, admitConnect, LOOP_MESSAGE, type Listener } from './admission.js';
 import { createCredentialCheck, type CredentialCheck } from './credentials.js';
@@ -20,7 +19,7 @@ import {
 } from './destinations.js';
 import { errnoOf } from './errors.js';
 import { Exchange } from './exchange.js';
-import { createForwarder, type Forwarder } from './forward.js';
+import { createForwarder, type Forwarder, type UpstreamTarget } from './forward.js';
 import { removeForwardingHeaders, removeHopByHop } from './headers.js';
 import { sendError, sendJson, sendRawError } from './reply.js';
 import { route } from './route.js';
@@ -94,7 +93,7 @@ interface Upstream {
   readonly host: string;
   readonly hostname: string;
   readonly port: number;
-  readonly options: ServerOptions;
+  readonly target: UpstreamTarget;
 }
 
 function compile(config: Config, forwarder: Forwarder): Routing {
@@ -106,7 +105,7 @@ function compile(config: Config, forwarder: Forwarder): Routing {
       host: target.host,
       hostname: target.hostname,
       port: Number(target.port) || (target.protocol === 'https:' ? 443 : 80),
-      options: forwarder.optionsFor(target, true),
+      target: forwarder.targetFor(target),
     });
   }
   // Exposed: CONNECT reaches 443 only unless connect_ports says otherwise, and dials through the
@@ -270,7 +269,7 @@ function dispatch(
       removeHopByHop(req.headers);
       removeForwardingHeaders(req.headers);
       req.url = decision.path;
-      forwarder.forward(req, res, upstream.options);
+      forwarder.forward(req, res, upstream.target);
       return;
     }
     case 'forward': {
@@ -298,14 +297,11 @@ function dispatch(
       req.url = decision.path;
       // RFC 9112 §3.2.2: a proxy MUST replace Host with the absolute-form's authority. Clients
       // send the same value anyway; one that differs must not steer the upstream's virtual host.
-      const options = forwarder.optionsFor(target, true);
       const agents = listener.agents;
       forwarder.forward(
         req,
         res,
-        agents === null
-          ? options
-          : { ...options, agent: target.protocol === 'https:' ? agents.https : agents.http },
+        agents === null ? forwarder.targetFor(target) : forwarder.targetFor(target, agents),
       );
       return;
     }

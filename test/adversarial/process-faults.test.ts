@@ -16,7 +16,7 @@ import {
 import { spawnProcess, withGuard } from '../helpers/process-spawn.js';
 import { startProxyProcess } from '../helpers/proxy-process.js';
 
-const CLI = fileURLToPath(new URL('../../proxy-core/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/memex-proxy.cjs', import.meta.url));
 
 /** Opens an SSE request through the proxy; resolves once the first event arrived. */
 async function openStream(port: number): Promise<Socket> {

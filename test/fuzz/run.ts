@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const CLI = fileURLToPath(new URL('../../proxy-core/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/memex-proxy.cjs', import.meta.url));
 // A request that got nothing back within this long is cut by the fuzzer (counted as 'timeout').
 const REQUEST_GUARD_MS = 3_000;
 // After the first response bytes, how long the fuzzer keeps reading before it hangs up.

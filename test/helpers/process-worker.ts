@@ -1,4 +1,4 @@
-// The real proxy worker (dist/proxy-core/worker.js) under child_process.fork, with an inbox of
+// The real proxy worker (dist/bin/proxy-worker.cjs) under child_process.fork, with an inbox of
 // the messages it sends: tests wait on messages, never on the clock.
 
 import { fork, type ChildProcess } from 'node:child_process';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { WorkerMessage } from '../../proxy-core/protocol.js';
 import { killIfRunning, withGuard, type Exit } from './process-spawn.js';
 
-const WORKER = fileURLToPath(new URL('../../proxy-core/worker.js', import.meta.url));
+const WORKER = fileURLToPath(new URL('../../bin/proxy-worker.cjs', import.meta.url));
 
 type Of<T extends WorkerMessage['type']> = Extract<WorkerMessage, { type: T }>;
 

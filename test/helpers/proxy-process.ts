@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 
-const CLI = fileURLToPath(new URL('../../proxy-core/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/memex-proxy.cjs', import.meta.url));
 
 export interface ProxyProcess {
   readonly pid: number;
@@ -20,7 +20,7 @@ export interface ProxyProcess {
   peakRss(): Promise<number>;
 }
 
-/** Spawns `node dist/proxy-core/cli.js --port 0 ...args` (with `env`) and waits until it listens. */
+/** Spawns `node dist/bin/memex-proxy.cjs --port 0 ...args` (with `env`) and waits until it listens. */
 export async function startProxyProcess(
   t: TestContext,
   args: readonly string[] = [],

@@ -18,7 +18,7 @@ import {
 const CRASHING = fileURLToPath(new URL('../fixtures/workers/crash.js', import.meta.url));
 const STUBBORN = fileURLToPath(new URL('../fixtures/workers/stubborn.js', import.meta.url));
 
-/** A supervisor over the real worker (dist/proxy-core/worker.js) forked by launchNode. */
+/** A supervisor over the real worker (dist/bin/proxy-worker.cjs) forked by launchNode. */
 function superviseRealWorker(t: TestContext, entry?: string) {
   const { launcher, launched } = recordLaunches(t, launchNode);
   const supervised = superviseForTest(t, entry === undefined ? { launcher } : { launcher, entry });

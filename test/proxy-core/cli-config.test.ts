@@ -11,7 +11,7 @@ import { send } from '../helpers/client.js';
 import { runToExit, spawnProcess, type Spawned } from '../helpers/process-spawn.js';
 import { startUpstream, type Upstream } from '../helpers/servers.js';
 
-const CLI = fileURLToPath(new URL('../../proxy-core/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/memex-proxy.cjs', import.meta.url));
 
 async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'memex-cli-config-'));

@@ -11,7 +11,7 @@ import { send } from '../helpers/client.js';
 import { runToExit, spawnProcess, withGuard, type Spawned } from '../helpers/process-spawn.js';
 import { occupyPort, startUpstream } from '../helpers/servers.js';
 
-const CLI = fileURLToPath(new URL('../../proxy-core/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/memex-proxy.cjs', import.meta.url));
 const PACKAGE = JSON.parse(
   readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
 ) as { version: string };

@@ -12,7 +12,7 @@ import { runToExit } from '../helpers/process-spawn.js';
 import { forkWorker } from '../helpers/process-worker.js';
 import { startUpstream } from '../helpers/servers.js';
 
-const CLI = fileURLToPath(new URL('../../proxy-core/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/memex-proxy.cjs', import.meta.url));
 const AUTH = { username: 'lan-user', password: 'lan-pass-7f3a' };
 const GOOD = `Basic ${Buffer.from('lan-user:lan-pass-7f3a').toString('base64')}`;
 const BAD = `Basic ${Buffer.from('lan-user:wrong').toString('base64')}`;

@@ -12,7 +12,7 @@ import { send, sendRaw } from '../helpers/client.js';
 import { spawnProcess, withGuard, type Spawned } from '../helpers/process-spawn.js';
 import { closedPort, startUpstream } from '../helpers/servers.js';
 
-const CLI = fileURLToPath(new URL('../../proxy-core/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/memex-proxy.cjs', import.meta.url));
 
 const SECRETS = {
   'x-api-key': 'SECRET-xapikey-91b2',
