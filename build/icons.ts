@@ -1,10 +1,12 @@
 // Renders every tray icon memex needs from the one source, build/icon.svg: per state (running,
 // stopped, error) color PNGs at 16 and 32 px with @2x, macOS template images (black + alpha,
-// which macOS recolors for light and dark menu bars) and Windows .ico files. Run by `npm run build`.
+// which macOS recolors for light and dark menu bars) and Windows .ico files; and, through
+// build/app-icons.ts, the application icons the installers use. Run by `npm run build`.
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { Resvg } from '@resvg/resvg-js';
 import pngToIco from 'png-to-ico';
+import { APP_ICON_DIR, writeAppIcons } from './app-icons.js';
 
 export type IconState = 'running' | 'stopped' | 'error';
 export const ICON_STATES: readonly IconState[] = ['running', 'stopped', 'error'];
@@ -76,5 +78,9 @@ if (process.argv[1] !== undefined && import.meta.url === new URL(process.argv[1]
   await writeIcons(
     new URL('build/icon.svg', root).pathname,
     new URL('dist/icons/tray', root).pathname,
+  );
+  await writeAppIcons(
+    await readFile(new URL('build/icon.svg', root), 'utf8'),
+    new URL(APP_ICON_DIR, root).pathname,
   );
 }

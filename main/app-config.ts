@@ -2,7 +2,7 @@
 // live reload, and created from the commented example when the user asks to open it and none
 // exists yet.
 
-import { copyFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -46,7 +46,9 @@ export async function ensureConfigFile(places: AppConfigPlaces): Promise<string>
   if (found !== null) return found;
   const path = newConfigPath(places.homeDir);
   await mkdir(dirname(path), { recursive: true });
-  // COPYFILE_EXCL: never overwrite a file that appeared in the meantime.
-  await copyFile(EXAMPLE, path, 1);
+  // Read then write rather than copyFile: in the packaged app the example sits inside app.asar,
+  // which Electron's fs patches serve to readFile but not to every copy call. 'wx': never
+  // overwrite a file that appeared in the meantime.
+  await writeFile(path, await readFile(EXAMPLE), { flag: 'wx' });
   return path;
 }

@@ -1,6 +1,8 @@
 // The one Config type memex runs on, with its defaults. Keys are spelled as users write them in
 // memex.yml / memex.toml, so an error's key path is the key the user typed.
 
+import type { ModelPrice, Pricing } from './usage/pricing.js';
+
 /**
  * Timeouts, all in milliseconds; every one is an idle timer except `header_ms` and
  * `response_header_ms`.
@@ -52,6 +54,11 @@ export interface Config {
    * is not a loopback address; required then. Default null (none).
    */
   readonly auth: Auth | null;
+  /**
+   * Prices per million tokens by model-name glob (`claude-sonnet-4*: {input_per_mtok: 3, …}`),
+   * for the cost columns; memex ships none. Default {} (no costs shown).
+   */
+  readonly pricing: Pricing;
 }
 
 export const DEFAULT_UPSTREAMS: Readonly<Record<string, string>> = {
@@ -72,6 +79,7 @@ export const DEFAULT_CONFIG: Config = {
     tunnel_idle_ms: 3_600_000,
   },
   auth: null,
+  pricing: {},
 };
 
 /**
@@ -166,7 +174,21 @@ const TIMEOUT_KEYS = [
   'stream_idle_ms',
   'tunnel_idle_ms',
 ] as const;
-const TOP_KEYS = ['host', 'port', 'upstreams', 'connect_ports', 'timeouts', 'auth'] as const;
+const TOP_KEYS = [
+  'host',
+  'port',
+  'upstreams',
+  'connect_ports',
+  'timeouts',
+  'auth',
+  'pricing',
+] as const;
+const PRICE_KEYS = [
+  'input_per_mtok',
+  'output_per_mtok',
+  'cache_read_per_mtok',
+  'cache_write_per_mtok',
+] as const;
 const AUTH_KEYS = ['username', 'password'] as const;
 
 /** Finds where a key path sits in the source text (1-based), when the format can say. */
@@ -239,8 +261,44 @@ export function toConfig(
     }
   }
   const auth = value['auth'] === undefined ? base.auth : checkAuth(value['auth'], report);
+  const pricing =
+    value['pricing'] === undefined ? base.pricing : checkPricing(value['pricing'], report);
   if (issues.length > 0) throw new ConfigError('CONFIG_INVALID', file, issues);
-  return { host, port, upstreams, connect_ports: connectPorts, timeouts, auth };
+  return { host, port, upstreams, connect_ports: connectPorts, timeouts, auth, pricing };
+}
+
+// A file's pricing replaces the base's whole: rates are the user's, never merged with others.
+function checkPricing(
+  value: unknown,
+  report: (path: readonly string[], message: string) => void,
+): Pricing {
+  if (value === null) return {};
+  if (!isPlainObject(value)) {
+    report(['pricing'], 'expected a mapping of model pattern: {input_per_mtok, output_per_mtok}');
+    return {};
+  }
+  const pricing: Record<string, ModelPrice> = {};
+  for (const [pattern, rates] of Object.entries(value)) {
+    if (pattern.trim() === '') {
+      report(['pricing', pattern], 'a model pattern must not be empty');
+      continue;
+    }
+    if (!isPlainObject(rates)) {
+      report(['pricing', pattern], 'expected a mapping of rates per million tokens');
+      continue;
+    }
+    checkKeys(rates, ['pricing', pattern], PRICE_KEYS, report);
+    const price: ModelPrice = {};
+    for (const key of PRICE_KEYS) {
+      const rate = rates[key];
+      if (rate === undefined) continue;
+      if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0) {
+        report(['pricing', pattern, key], `${show(rate)} is not a price (a number ≥ 0)`);
+      } else price[key] = rate;
+    }
+    pricing[pattern] = price;
+  }
+  return pricing;
 }
 
 // Credentials are never echoed in a message: the file may be shown, the error may be logged.

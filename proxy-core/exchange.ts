@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { DEFAULT_CONFIG, type Timeouts } from './config.js';
 import type { SchemaId } from './schema.js';
 import type { Stats } from './stats.js';
+import type { UsageOutcome } from './usage/outcome.js';
 
 export class Exchange extends ServerResponse {
   schema: SchemaId = 'unknown';
@@ -14,8 +15,13 @@ export class Exchange extends ServerResponse {
   /** The request-target as the client sent it, before any rewrite. */
   target = '';
   timeouts: Timeouts = DEFAULT_CONFIG.timeouts;
-  /** The request to the upstream, once http-proxy-3 has made it. */
+  /** The request to the upstream, once forward.ts has made it. */
   upstreamRequest: ClientRequest | undefined = undefined;
+  /** What the response said about tokens, once its usage reader is done. */
+  usage: UsageOutcome | undefined = undefined;
+  // A compressed body's usage arrives after the response closed: recording waits for it.
+  private usagePending = false;
+  private recordDue = false;
   private stats: Stats | undefined;
   private clientSocket: Socket | undefined;
   private startedAt = 0;
@@ -35,8 +41,22 @@ export class Exchange extends ServerResponse {
     this.once('close', recordExchange);
   }
 
+  /** A usage reader is reading this response: recording waits for {@link usageRead}. */
+  usageStarted(): void {
+    this.usagePending = true;
+  }
+
+  /** The usage reader's outcome; records the exchange if it closed meanwhile. */
+  usageRead(outcome: UsageOutcome): void {
+    this.usage = outcome;
+    this.usagePending = false;
+    if (this.recordDue) this.record();
+  }
+
   /** Records the finished exchange; called once, when the response closes. */
   record(): void {
+    this.recordDue = true;
+    if (this.usagePending) return;
     const stats = this.stats;
     const socket = this.clientSocket;
     if (stats === undefined || socket === undefined) return;
@@ -52,6 +72,7 @@ export class Exchange extends ServerResponse {
       durationMs: Math.round(durationMs * 100) / 100,
       bytesIn: socket.bytesRead - this.bytesInAt,
       bytesOut: socket.bytesWritten - this.bytesOutAt,
+      ...(this.usage === undefined ? {} : { usage: this.usage }),
     });
     this.stats = undefined;
   }

@@ -25,6 +25,7 @@ import { ProxyError, errnoOf, toProxyErrorCode, type ProxyErrorCode } from './er
 import { Exchange } from './exchange.js';
 import { withoutHopByHop } from './headers.js';
 import { sendError } from './reply.js';
+import { createUsageReader, type UsageReader } from './usage/reader.js';
 
 // Pooled upstream sockets idle longer than this are closed: vendors drop idle keep-alive
 // connections after a few seconds, and reusing one they are closing would fail the request.
@@ -172,6 +173,37 @@ function relayResponse(response: IncomingMessage, res: Exchange): void {
   });
   response.on('error', ignoreRelayError);
   response.pipe(res);
+  // After pipe(): pipe's own 'data' listener writes each chunk to the client before the usage
+  // reader sees its copy.
+  const reader = usageReaderFor(response, res);
+  if (reader === undefined) return;
+  res.usageStarted();
+  response.on('data', (chunk: Buffer) => {
+    reader.write(chunk);
+  });
+  response.once('end', () => {
+    reader.end();
+  });
+  response.once('close', () => {
+    if (!response.complete) reader.abort();
+  });
+}
+
+// count_tokens answers a question about a prompt; nothing is generated or spent.
+function usageReaderFor(response: IncomingMessage, res: Exchange): UsageReader | undefined {
+  if (res.schema === 'unknown' || res.target.includes('/count_tokens')) return undefined;
+  const headers = response.headers;
+  return createUsageReader(
+    res.schema,
+    {
+      status: response.statusCode ?? 0,
+      contentType: headers['content-type'],
+      contentEncoding: headers['content-encoding'],
+    },
+    (outcome) => {
+      res.usageRead(outcome);
+    },
+  );
 }
 
 // Raised after a failure the close handlers already act on; the exchange's own 'close'

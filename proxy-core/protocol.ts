@@ -6,7 +6,12 @@ import type { StatsSnapshot } from './stats.js';
 
 /** Main → worker. */
 export type MainMessage =
-  | { readonly type: 'start'; readonly config: Config }
+  | {
+      readonly type: 'start';
+      readonly config: Config;
+      /** Token totals kept by the tray app (a UsageSnapshot), so today survives a restart. */
+      readonly usage?: unknown;
+    }
   | { readonly type: 'reload'; readonly config: Config }
   | { readonly type: 'stop' };
 
@@ -34,11 +39,16 @@ export const STATS_INTERVAL_MS = 250;
 /** Validates a message from main; null when it is not one. */
 export function parseMainMessage(value: unknown): MainMessage | null {
   if (typeof value !== 'object' || value === null || !('type' in value)) return null;
-  const message = value as { type: unknown; config?: unknown };
+  const message = value as { type: unknown; config?: unknown; usage?: unknown };
   switch (message.type) {
     case 'stop':
       return { type: 'stop' };
     case 'start':
+      if (!isConfigShape(message.config)) return null;
+      // The usage seed stays unknown here: Stats.seedUsage validates it part by part.
+      return message.usage === undefined
+        ? { type: 'start', config: message.config }
+        : { type: 'start', config: message.config, usage: message.usage };
     case 'reload':
       return isConfigShape(message.config) ? { type: message.type, config: message.config } : null;
     default:

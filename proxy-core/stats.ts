@@ -2,6 +2,8 @@
 // of integer updates and one slot in a fixed ring; snapshots are built only when asked for.
 
 import { SCHEMAS, type SchemaId } from './schema.js';
+import type { UsageOutcome } from './usage/outcome.js';
+import { dayKey, UsageTotals, type UsageSnapshot } from './usage/totals.js';
 
 /** One finished request, as the recent-requests list shows it. */
 export interface RequestRecord {
@@ -22,6 +24,11 @@ export interface RequestRecord {
   readonly bytesIn: number;
   /** Bytes written to the client for this request: response head and body, on the wire. */
   readonly bytesOut: number;
+  /**
+   * What the response said about tokens; absent when memex did not read it (a family it cannot
+   * read, an error status, a tunnel, count_tokens).
+   */
+  readonly usage?: UsageOutcome;
 }
 
 export interface SchemaTotals {
@@ -55,6 +62,11 @@ export interface StatsSnapshot {
   readonly uptimeMs: number;
   /** The last requests, newest first. */
   readonly recent: RequestRecord[];
+  /**
+   * Token totals per local day (today and yesterday; the tray app keeps older days), per schema
+   * and per model, including any totals the worker was started with.
+   */
+  readonly usage: UsageSnapshot;
 }
 
 /** The ring's size: how many recent requests a snapshot carries. */
@@ -62,6 +74,8 @@ export const RECENT_LIMIT = 200;
 // Hosts beyond this many are counted under one key, so a scan of many hosts cannot grow memory.
 const TUNNEL_HOST_LIMIT = 500;
 const OTHER_HOSTS = '(other)';
+// Days of token totals a snapshot carries: today, and yesterday for a view open across midnight.
+const USAGE_DAYS = 2;
 
 export interface Stats {
   requestStarted(): void;
@@ -69,6 +83,8 @@ export interface Stats {
   tunnelOpened(host: string, schema: SchemaId): void;
   tunnelClosed(bytesIn: number, bytesOut: number): void;
   tunnelFailed(): void;
+  /** Adds persisted token totals (untrusted JSON, validated), so today survives a restart. */
+  seedUsage(snapshot: unknown): void;
   /** Increases whenever anything changes, so a reader can skip unchanged snapshots. */
   readonly version: number;
   snapshot(): StatsSnapshot;
@@ -86,6 +102,19 @@ export function createStats(now: () => number = Date.now): Stats {
   const tunnels = { total: 0, active: 0, failed: 0, bytesIn: 0, bytesOut: 0 };
   const byHost = new Map<string, TunnelHost>();
   let version = 0;
+  const usage = new UsageTotals();
+  // The day key is computed once per day, not once per request.
+  let today = '';
+  let tomorrowAt = 0;
+  const dayOf = (time: number): string => {
+    if (time >= tomorrowAt) {
+      const date = new Date(time);
+      today = dayKey(date);
+      tomorrowAt = new Date(date.getFullYear(), date.getMonth(), date.getDate() + 1).getTime();
+      usage.prune(date, USAGE_DAYS);
+    }
+    return today;
+  };
 
   return {
     requestStarted() {
@@ -99,8 +128,15 @@ export function createStats(now: () => number = Date.now): Stats {
       if (!record.complete || record.status >= 400) totals.errors++;
       totals.bytesIn += record.bytesIn;
       totals.bytesOut += record.bytesOut;
+      if (record.usage !== undefined) usage.add(record.schema, record.usage, dayOf(now()));
       ring[ringNext] = record;
       ringNext = (ringNext + 1) % RECENT_LIMIT;
+      version++;
+    },
+    seedUsage(snapshot) {
+      usage.merge(snapshot);
+      dayOf(now());
+      usage.prune(new Date(now()), USAGE_DAYS);
       version++;
     },
     tunnelOpened(host, schema) {
@@ -149,6 +185,7 @@ export function createStats(now: () => number = Date.now): Stats {
         tunnels: { ...tunnels, byHost: hosts },
         uptimeMs: now() - startedAt,
         recent,
+        usage: usage.snapshot(),
       };
     },
   };

@@ -87,6 +87,7 @@ function runWorker(channel: Channel): void {
         try {
           proxy = await createProxy(next);
           config = next;
+          if (message.usage !== undefined) proxy.stats.seedUsage(message.usage);
         } catch (err) {
           const code = err instanceof ListenError ? err.code : (errnoOf(err) ?? 'WORKER_ERROR');
           await report(code, err instanceof Error ? err.message : String(err), true);

@@ -14,17 +14,10 @@
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { SchemaId } from '../schema.js';
-import { LineParser, SseParser } from './framing.js';
-import { MAX_JSON_BYTES, parseJson, type UsageOutcome } from './outcome.js';
-import {
-  AnthropicSink,
-  GeminiSink,
-  OllamaSink,
-  OpenAiSink,
-  ResponsesSink,
-  type StreamSink,
-} from './streams.js';
-import { outcomeOfJson } from './tokens.js';
+import { createBodyReader, framingOf, type BodyReader } from './body.js';
+import type { UsageOutcome } from './outcome.js';
+
+export { MAX_JSON_BYTES, type TokenCounts, type UsageOutcome } from './outcome.js';
 
 /** The response head a reader is chosen from. */
 export interface ResponseHead {
@@ -45,22 +38,14 @@ export interface UsageReader {
   abort(): void;
 }
 
-type Family = Exclude<SchemaId, 'unknown'>;
-type Framing = 'sse' | 'ndjson' | 'json';
-
-/** What a body reader does; each framing implements it over the decoded bytes. */
-interface BodyReader {
-  write(chunk: Buffer): void;
-  finish(aborted: boolean): UsageOutcome;
-}
-
 /**
- * Returns a reader for a response, or undefined when there is nothing to read: the `unknown`
+ * Returns a reader for a 2xx response, or undefined when there is nothing to read: the `unknown`
  * family, a non-2xx status (error bodies carry no usage), or a content type that is neither
  * SSE, NDJSON (Ollama) nor JSON. `done` is called exactly once: synchronously from end() or
  * abort() for identity bodies, later for compressed ones, never from inside write(). An
- * unsupported content-encoding gives a reader that reports `unparsed`. `done` must not throw;
- * a throw is swallowed so that it cannot reach a stream listener.
+ * unsupported content-encoding gives a reader that reports `unparsed`. The caller must end
+ * every reader with end() or abort(): `done` waits for one of them. `done` must not throw; a
+ * throw is swallowed so that it cannot reach a stream listener.
  */
 export function createUsageReader(
   schema: SchemaId,
@@ -87,27 +72,6 @@ export function createUsageReader(
   return createDecompressingReader(encoding, body, settle);
 }
 
-/** The media type without parameters, lowercased (RFC 9110 §8.3.1). */
-function mediaTypeOf(contentType: string | undefined): string {
-  if (contentType === undefined) return '';
-  const semicolon = contentType.indexOf(';');
-  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
-}
-
-function framingOf(schema: Family, contentType: string | undefined): Framing | undefined {
-  const media = mediaTypeOf(contentType);
-  if (media === 'application/json' || (media.startsWith('application/') && media.endsWith('+json'))) {
-    return 'json';
-  }
-  if (schema === 'ollama') {
-    // Ollama streams NDJSON by default; a missing type is read the same way.
-    return media === 'application/x-ndjson' || media === 'application/ndjson' || media === ''
-      ? 'ndjson'
-      : undefined;
-  }
-  return media === 'text/event-stream' ? 'sse' : undefined;
-}
-
 type Encoding = 'identity' | 'gzip' | 'deflate' | 'br' | 'unsupported';
 
 /** RFC 9110 §8.4.1. A list of several codings (`gzip, br`) is not supported: unparsed. */
@@ -127,88 +91,6 @@ function encodingOf(header: string | undefined): Encoding {
     default:
       return 'unsupported';
   }
-}
-
-function createSink(schema: Family): StreamSink {
-  switch (schema) {
-    case 'anthropic':
-      return new AnthropicSink();
-    case 'openai':
-      return new OpenAiSink();
-    case 'openai-responses':
-      return new ResponsesSink();
-    case 'gemini':
-      return new GeminiSink();
-    case 'ollama':
-      return new OllamaSink();
-  }
-}
-
-function createBodyReader(schema: Family, framing: Framing): BodyReader {
-  switch (framing) {
-    case 'json':
-      return createJsonReader(schema);
-    case 'sse': {
-      const sink = createSink(schema);
-      const parser = new SseParser(sink);
-      return framedReader(sink, parser, () => parser.events);
-    }
-    case 'ndjson': {
-      const sink = createSink(schema);
-      const parser = new LineParser(sink);
-      return framedReader(sink, parser, () => parser.lines);
-    }
-  }
-}
-
-/** A streamed body: empty → unknown; bytes that never formed one event → unparsed. */
-function framedReader(
-  sink: StreamSink,
-  parser: { write(chunk: Buffer): void; end(): void },
-  seen: () => number,
-): BodyReader {
-  let bytes = 0;
-  return {
-    write(chunk) {
-      bytes += chunk.length;
-      parser.write(chunk);
-    },
-    finish(aborted) {
-      if (!aborted) parser.end();
-      const outcome = sink.finish(aborted);
-      if (outcome.kind === 'counted' || bytes === 0 || seen() > 0) return outcome;
-      return { kind: 'unparsed', model: outcome.model };
-    },
-  };
-}
-
-/** A JSON body, buffered up to MAX_JSON_BYTES and parsed at the end. */
-function createJsonReader(schema: Family): BodyReader {
-  let chunks: Buffer[] = [];
-  let size = 0;
-  let overflow = false;
-  return {
-    write(chunk) {
-      if (overflow) return;
-      size += chunk.length;
-      if (size > MAX_JSON_BYTES) {
-        overflow = true;
-        chunks = [];
-      } else {
-        chunks.push(chunk);
-      }
-    },
-    finish(aborted) {
-      if (overflow || size === 0) return { kind: 'unknown', model: '' };
-      let text = Buffer.concat(chunks, size).toString('utf8');
-      chunks = [];
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      const doc = parseJson(text);
-      // A cut body is expected to be incomplete: tokens unknown, not a malformed reply.
-      if (doc === undefined) return { kind: aborted ? 'unknown' : 'unparsed', model: '' };
-      return outcomeOfJson(schema, doc);
-    },
-  };
 }
 
 function createPlainReader(body: BodyReader, settle: (outcome: UsageOutcome) => void): UsageReader {
@@ -305,7 +187,8 @@ function createDecompressingReader(
   };
   return {
     write(chunk) {
-      if (!closed) zlib.write(chunk);
+      // After a decompression error the outcome is settled; more input is pointless.
+      if (!closed && !zlib.destroyed) zlib.write(chunk);
     },
     end: close,
     abort: () => {

@@ -101,7 +101,10 @@ function isSchemaId(value: string): value is SchemaId {
 
 /** Token and request totals; plain data in memory, no I/O. */
 export class UsageTotals {
-  #days = new Map<string, { schemas: Map<SchemaId, UsageTally>; models: Map<string, UsageTally> }>();
+  #days = new Map<
+    string,
+    { schemas: Map<SchemaId, UsageTally>; models: Map<string, UsageTally> }
+  >();
 
   /** Adds one response's outcome to `day` (from {@link dayKey}). */
   add(schema: SchemaId, outcome: UsageOutcome, day: string): void {

@@ -19,6 +19,7 @@ const BASE: Config = {
     tunnel_idle_ms: 4_000,
   },
   auth: null,
+  pricing: { 'claude-*': { input_per_mtok: 3, output_per_mtok: 15 } },
 };
 
 test('parses no arguments into all-default options', () => {
@@ -233,6 +234,7 @@ test('lets flags win over the config, falsy values such as port 0 included', () 
       tunnel_idle_ms: 4_000,
     },
     auth: null,
+    pricing: BASE.pricing,
   });
 });
 

@@ -30,6 +30,14 @@ timeouts:
 auth:
   username: lan
   password: "s3cret:pass"
+pricing:
+  claude-sonnet-4*:
+    input_per_mtok: 3
+    output_per_mtok: 15
+    cache_read_per_mtok: 0.3
+    cache_write_per_mtok: 3.75
+  "*":
+    output_per_mtok: 1
 `;
   const toml = `host = "127.0.0.2"
 port = 9000
@@ -49,6 +57,15 @@ tunnel_idle_ms = 4000
 [auth]
 username = "lan"
 password = "s3cret:pass"
+
+[pricing."claude-sonnet-4*"]
+input_per_mtok = 3
+output_per_mtok = 15
+cache_read_per_mtok = 0.3
+cache_write_per_mtok = 3.75
+
+[pricing."*"]
+output_per_mtok = 1
 `;
   const expected = {
     host: '127.0.0.2',
@@ -67,6 +84,15 @@ password = "s3cret:pass"
       tunnel_idle_ms: 4000,
     },
     auth: { username: 'lan', password: 's3cret:pass' },
+    pricing: {
+      'claude-sonnet-4*': {
+        input_per_mtok: 3,
+        output_per_mtok: 15,
+        cache_read_per_mtok: 0.3,
+        cache_write_per_mtok: 3.75,
+      },
+      '*': { output_per_mtok: 1 },
+    },
   };
   assert.deepEqual(parseConfig(yaml, 'yaml', 'memex.yml'), expected);
   assert.deepEqual(parseConfig(toml, 'toml', 'memex.toml'), expected);
@@ -86,7 +112,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'yaml',
     'memex.yml',
     'prot: 80\n',
-    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth',
+    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing',
   ],
   [
     'yaml',
@@ -141,7 +167,31 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'yaml',
     'memex.yml',
     '- 1\n- 2\n',
-    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts, auth)',
+    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts, auth, pricing)',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'pricing:\n  claude-*:\n    input_per_mtok: -3\n',
+    'memex.yml:3:5: pricing.claude-*.input_per_mtok: -3 is not a price (a number ≥ 0)',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'pricing:\n  gpt-*:\n    output_per_mtk: 8\n',
+    'memex.yml:3:5: pricing.gpt-*.output_per_mtk: unknown key (did you mean "output_per_mtok"?); known keys: input_per_mtok, output_per_mtok, cache_read_per_mtok, cache_write_per_mtok',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'pricing:\n  gpt-*: 8\n',
+    'memex.yml:2:3: pricing.gpt-*: expected a mapping of rates per million tokens',
+  ],
+  [
+    'toml',
+    'memex.toml',
+    '[pricing."gpt-*"]\ninput_per_mtok = "2"\n',
+    'memex.toml:2:1: pricing.gpt-*.input_per_mtok: "2" is not a price (a number ≥ 0)',
   ],
   [
     'yaml',
@@ -159,7 +209,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'toml',
     'memex.toml',
     'prot = 80\n',
-    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth',
+    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing',
   ],
   [
     'toml',

@@ -45,6 +45,7 @@ test('starts with every schema at zero and nothing recorded', () => {
     tunnels: { total: 0, active: 0, failed: 0, bytesIn: 0, bytesOut: 0, byHost: {} },
     uptimeMs: 0,
     recent: [],
+    usage: { version: 1, days: {} },
   });
   assert.equal(stats.version, 0);
 });
@@ -291,4 +292,52 @@ test('is not changed by edits to a snapshot', () => {
   assert.equal(next.schemas.openai.requests, 0);
   assert.deepEqual(next.recent, []);
   assert.deepEqual(next.tunnels.byHost['api.openai.com'], { schema: 'openai', count: 1 });
+});
+
+test('adds each recorded usage to today per schema and model, and seeds from persisted totals', () => {
+  const clock = manualClock(new Date(2026, 10, 25, 12).getTime());
+  const stats = createStats(clock.now);
+  stats.seedUsage({
+    version: 1,
+    days: {
+      '2026-11-25': {
+        schemas: {
+          anthropic: {
+            requests: 1,
+            input: 10,
+            output: 2,
+            cacheRead: 0,
+            cacheWrite: 0,
+            unknown: 0,
+            unparsed: 0,
+          },
+        },
+        models: {},
+      },
+      '2020-01-01': { schemas: {}, models: {} },
+    },
+  });
+  const tokens = { input: 5, output: 7, cacheRead: 100, cacheWrite: 3 };
+  stats.requestStarted();
+  stats.requestEnded(record({ usage: { kind: 'counted', model: 'claude-x', tokens } }));
+  stats.requestStarted();
+  stats.requestEnded(record({ usage: { kind: 'unknown', model: 'claude-x' } }));
+
+  const usage = stats.snapshot().usage;
+  assert.deepEqual(Object.keys(usage.days), ['2026-11-25']);
+  assert.deepEqual(usage.days['2026-11-25']?.schemas.anthropic, {
+    requests: 3,
+    input: 15,
+    output: 9,
+    cacheRead: 100,
+    cacheWrite: 3,
+    unknown: 1,
+    unparsed: 0,
+  });
+  assert.equal(usage.days['2026-11-25']?.models['claude-x']?.requests, 2);
+
+  clock.set(new Date(2026, 10, 26, 0, 0, 1).getTime());
+  stats.requestStarted();
+  stats.requestEnded(record({ usage: { kind: 'counted', model: 'claude-x', tokens } }));
+  assert.deepEqual(Object.keys(stats.snapshot().usage.days), ['2026-11-25', '2026-11-26']);
 });
