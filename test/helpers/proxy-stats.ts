@@ -31,6 +31,9 @@ export function createObservedStats(): { stats: Stats; events: EventEmitter } {
       inner.tunnelFailed();
       events.emit('tunnelFailed');
     },
+    seedUsage(snapshot) {
+      inner.seedUsage(snapshot);
+    },
     get version() {
       return inner.version;
     },
