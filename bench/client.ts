@@ -151,7 +151,11 @@ async function sse(target: Target, sizes: Sizes, errors: string[]): Promise<JobR
   const firsts: number[] = [];
   try {
     for (let i = 0; i < sizes.sseStreams; i++) {
-      const result = await stream(target, agent, `/sse?n=${sizes.sseEvents}&ms=${sizes.sseGapMs}`);
+      const result = await stream(
+        target,
+        agent,
+        `/sse/v1/messages?n=${sizes.sseEvents}&ms=${sizes.sseGapMs}`,
+      );
       if (!result.done || result.events !== sizes.sseEvents) {
         errors.push(`SSE: got ${result.events}/${sizes.sseEvents} events, done=${result.done}`);
       }
@@ -202,7 +206,7 @@ async function streams(
   errors: string[],
 ): Promise<JobResult['metrics']> {
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
-  const path = `/hold?ms=${sizes.holdMs}&every=500`;
+  const path = `/hold/v1/messages?ms=${sizes.holdMs}&every=500`;
   try {
     const results = await Promise.allSettled(
       Array.from({ length: sizes.streams }, () => stream(target, agent, path)),

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forkChild, readMemory, resetPeak, startChild, stopAll, stopChild } from './processes.js';
 import type { Child } from './processes.js';
+import type { StatsSnapshot } from '../proxy-core/stats.js';
 import type { Job, JobResult, Sizes, Target, Workload } from './protocol.js';
 import { addSample, emptySamples, summarize, toTable, TARGETS } from './report.js';
 import type { Samples, TargetName } from './report.js';
@@ -134,10 +135,33 @@ async function runRound(
         }
       }
     }
+    errors.push(
+      ...(await checkAccounting(proxies.memex.port, sizes)).map((e) => `round ${round}: ${e}`),
+    );
   } finally {
     await stopChild(proxies.memex.process);
     await stopChild(proxies.bare.process);
   }
+}
+
+// Every SSE stream through memex is an Anthropic stream whose usage memex must have read: proof
+// the figures above were taken with token accounting on.
+async function checkAccounting(port: number, sizes: Sizes): Promise<string[]> {
+  const response = await fetch(`http://127.0.0.1:${port}/_memex/stats`);
+  const stats = (await response.json()) as StatsSnapshot;
+  let output = 0;
+  let unparsed = 0;
+  for (const day of Object.values(stats.usage.days)) {
+    output += day.schemas.anthropic?.output ?? 0;
+    unparsed += day.schemas.anthropic?.unparsed ?? 0;
+  }
+  const expected =
+    sizes.sseStreams * sizes.sseEvents + sizes.streams * Math.ceil(sizes.holdMs / 500);
+  const problems: string[] = [];
+  if (output !== expected)
+    problems.push(`memex counted ${output} output tokens, expected ${expected}`);
+  if (unparsed !== 0) problems.push(`memex could not parse ${unparsed} bench responses`);
+  return problems;
 }
 
 async function main(argv: readonly string[]): Promise<number> {

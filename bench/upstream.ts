@@ -1,12 +1,19 @@
 // Fake upstream for the bench, run as its own process so it never shares an event loop with the
 // load client. Speaks just enough of both APIs: JSON echo (POST /v1/messages,
-// /v1/chat/completions, /echo), timed SSE (/sse), big bodies (/large) and held streams (/hold).
+// /v1/chat/completions, /echo), timed SSE (/sse/…), big bodies (/large) and held streams
+// (/hold/…). The streams are Anthropic Messages streams (message_start, content_block_delta…,
+// message_delta with usage, message_stop) under /sse/v1/messages, so memex detects the schema
+// and reads their usage: the bench measures memex with token accounting on.
 // Prints "upstream listening on PORT" once it accepts connections.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 const CHUNK = Buffer.alloc(1024 * 1024, 'x');
 const MAX_EVENTS = 100_000;
+const MESSAGE_START =
+  'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_bench",' +
+  '"type":"message","role":"assistant","model":"bench-model","content":[],' +
+  '"usage":{"input_tokens":25,"output_tokens":1}}}\n\n';
 
 function main(): void {
   const server = createServer({ keepAliveTimeout: 60_000 }, handle);
@@ -32,9 +39,9 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     const value = Number(url.searchParams.get(name));
     return Number.isFinite(value) && value > 0 ? value : fallback;
   };
-  if (path === '/sse') {
+  if (path.startsWith('/sse/')) {
     sendEvents(res, Math.min(param('n', 10), MAX_EVENTS), param('ms', 5));
-  } else if (path === '/hold') {
+  } else if (path.startsWith('/hold/')) {
     const every = param('every', 500);
     sendEvents(res, Math.min(Math.ceil(param('ms', 2000) / every), MAX_EVENTS), every);
   } else if (path === '/large') {
@@ -52,11 +59,19 @@ function sendEvents(res: ServerResponse, count: number, gapMs: number): void {
   let sent = 0;
   const tick = (): void => {
     sent += 1;
-    const data = JSON.stringify({ i: sent, t: process.hrtime.bigint().toString() });
-    res.write(`event: tick\ndata: ${data}\n\n`);
+    const t = process.hrtime.bigint().toString();
+    const start = sent === 1 ? MESSAGE_START : '';
+    res.write(
+      `${start}event: content_block_delta\ndata: {"type":"content_block_delta","index":0,` +
+        `"delta":{"type":"text_delta","text":"token ${sent} "},"t":"${t}"}\n\n`,
+    );
     if (sent >= count) {
       clearInterval(timer);
-      res.end('event: done\ndata: {}\n\n');
+      res.end(
+        'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},' +
+          `"usage":{"output_tokens":${count}}}\n\n` +
+          'event: message_stop\ndata: {"type":"message_stop"}\n\nevent: done\ndata: {}\n\n',
+      );
     }
   };
   // The first event goes out right after the headers, so time to first event is the path alone.
