@@ -32,6 +32,8 @@ export async function buildProxy(outDir = `${ROOT}dist/bin`): Promise<void> {
       // The sources are ES modules that find files next to themselves through import.meta.url.
       define: { 'import.meta.url': 'importMetaUrl' },
       banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+      // Loaded from node_modules on first use, so their code is not even read at start.
+      external: ['yaml', 'smol-toml'],
       legalComments: 'none',
       logLevel: 'warning',
     });
