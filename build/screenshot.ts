@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 import type { DashboardState } from '../main/dashboard-api.js';
 import type { SchemaId } from '../proxy-core/schema.js';
 import { RECENT_LIMIT, type RequestRecord, type StatsSnapshot } from '../proxy-core/stats.js';
+import type { UsageOutcome } from '../proxy-core/usage/outcome.js';
+import type { Pricing } from '../proxy-core/usage/pricing.js';
+import { dayKey, UsageTotals, type DayTotals } from '../proxy-core/usage/totals.js';
 import {
   createRendererServer,
   emptyStats,
@@ -34,7 +37,28 @@ interface Kind {
   readonly durationMs: readonly [number, number];
   readonly bytesIn: readonly [number, number];
   readonly bytesOut: readonly [number, number];
+  /** Models a response names, drawn at random. */
+  readonly models: readonly string[];
 }
+
+// Prices per million tokens as a user would write them in memex.yml (memex ships none).
+const PRICING: Pricing = {
+  'claude-sonnet-4*': {
+    input_per_mtok: 3,
+    output_per_mtok: 15,
+    cache_read_per_mtok: 0.3,
+    cache_write_per_mtok: 3.75,
+  },
+  'claude-haiku-4*': {
+    input_per_mtok: 1,
+    output_per_mtok: 5,
+    cache_read_per_mtok: 0.1,
+    cache_write_per_mtok: 1.25,
+  },
+  'gpt-4.1*': { input_per_mtok: 2, output_per_mtok: 8, cache_read_per_mtok: 0.5 },
+  'gpt-5*': { input_per_mtok: 1.25, output_per_mtok: 10, cache_read_per_mtok: 0.125 },
+  'gemini-2.5-flash*': { input_per_mtok: 0.3, output_per_mtok: 2.5, cache_read_per_mtok: 0.075 },
+};
 
 const KINDS: readonly Kind[] = [
   {
@@ -46,6 +70,11 @@ const KINDS: readonly Kind[] = [
     durationMs: [700, 24_000],
     bytesIn: [3_000, 180_000],
     bytesOut: [1_200, 40_000],
+    models: [
+      'claude-sonnet-4-5-20250929',
+      'claude-sonnet-4-5-20250929',
+      'claude-haiku-4-5-20251001',
+    ],
   },
   {
     schema: 'openai',
@@ -56,6 +85,7 @@ const KINDS: readonly Kind[] = [
     durationMs: [300, 9_000],
     bytesIn: [800, 40_000],
     bytesOut: [600, 22_000],
+    models: ['gpt-4.1-2025-04-14'],
   },
   {
     schema: 'openai-responses',
@@ -66,6 +96,7 @@ const KINDS: readonly Kind[] = [
     durationMs: [900, 30_000],
     bytesIn: [2_000, 90_000],
     bytesOut: [1_000, 30_000],
+    models: ['gpt-5-2025-08-07'],
   },
   {
     schema: 'gemini',
@@ -76,6 +107,7 @@ const KINDS: readonly Kind[] = [
     durationMs: [600, 12_000],
     bytesIn: [1_000, 20_000],
     bytesOut: [800, 16_000],
+    models: ['gemini-2.5-flash'],
   },
 ];
 
@@ -103,17 +135,21 @@ function traffic(): RequestRecord[] {
       if (next() >= (kind.rate / 60) * activity) continue;
       const failure = next();
       const status = failure < 0.012 ? 529 : failure < 0.02 ? 502 : 200;
+      const path = kind.paths[Math.floor(next() * kind.paths.length)] ?? kind.paths[0] ?? '/';
+      const model = kind.models[Math.floor(next() * kind.models.length)] ?? '';
+      const usage = status === 200 ? usageOf(kind.schema, path, model, next) : undefined;
       records.push({
         time,
         method: kind.method,
         host: kind.host,
-        path: kind.paths[Math.floor(next() * kind.paths.length)] ?? kind.paths[0] ?? '/',
+        path,
         schema: kind.schema,
         status,
         complete: failure > 0.995 ? false : true,
         durationMs: status === 200 ? between(kind.durationMs) : between([40, 900]),
         bytesIn: between(kind.bytesIn),
         bytesOut: status === 200 ? between(kind.bytesOut) : 310,
+        ...(usage === undefined ? {} : { usage }),
       });
     }
   }
@@ -127,6 +163,52 @@ function traffic(): RequestRecord[] {
     if (record !== undefined) records[last - back] = { ...record, ...change };
   }
   return records;
+}
+
+/**
+ * What a response would say about tokens: an agent's long, mostly cached prompts; no usage for
+ * count_tokens; embeddings without usage in the body, as far as memex can read it.
+ */
+function usageOf(
+  schema: SchemaId,
+  path: string,
+  model: string,
+  next: () => number,
+): UsageOutcome | undefined {
+  if (path.endsWith('/count_tokens')) return undefined;
+  if (path.endsWith('/embeddings')) return { kind: 'unknown', model: 'text-embedding-3-small' };
+  const prompt = Math.round(8_000 + 110_000 * next() ** 1.5);
+  const cacheRead = schema === 'gemini' ? 0 : Math.round(prompt * (0.7 + 0.28 * next()));
+  const cacheWrite = schema === 'anthropic' ? Math.round((prompt - cacheRead) * next() * 0.8) : 0;
+  const tokens = {
+    input: prompt - cacheRead - cacheWrite,
+    output: Math.round(80 + 3_000 * next() ** 2),
+    cacheRead,
+    cacheWrite,
+  };
+  return { kind: 'counted', model, tokens };
+}
+
+/** Today's token totals at `time`: a morning's worth from before the window, plus `done`. */
+function usageAt(done: readonly RequestRecord[], time: number): DayTotals | null {
+  const totals = new UsageTotals();
+  const day = dayKey(new Date(time));
+  const morning: readonly (readonly [SchemaId, string, number, number])[] = [
+    ['anthropic', 'claude-sonnet-4-5-20250929', 9_400_000, 61_000],
+    ['anthropic', 'claude-haiku-4-5-20251001', 2_100_000, 14_000],
+    ['openai', 'gpt-4.1-2025-04-14', 1_300_000, 22_000],
+    ['openai-responses', 'gpt-5-2025-08-07', 700_000, 18_000],
+  ];
+  for (const [schema, model, prompt, output] of morning) {
+    const cacheRead = Math.round(prompt * 0.85);
+    const cacheWrite = Math.round(prompt * 0.05);
+    const tokens = { input: prompt - cacheRead - cacheWrite, output, cacheRead, cacheWrite };
+    totals.add(schema, { kind: 'counted', model, tokens }, day);
+  }
+  for (const record of done) {
+    if (record.usage !== undefined) totals.add(record.schema, record.usage, day);
+  }
+  return totals.snapshot().days[day] ?? null;
 }
 
 /** What the worker would report at `time`, having seen `records` (oldest first). */
@@ -198,6 +280,11 @@ async function main(
         stats: statsAt(records, time),
         configError: null,
         configPath: '/Users/dana/.memex.yml',
+        usageToday: usageAt(
+          records.filter((record) => record.time + record.durationMs <= time),
+          time,
+        ),
+        pricing: PRICING,
         settings: { startProxyOnLaunch: true, autostart: true, defaultShell: 'bash' },
         time,
       };

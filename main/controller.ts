@@ -4,6 +4,7 @@
 
 import type { Config } from '../proxy-core/config.js';
 import type { StatsSnapshot } from '../proxy-core/stats.js';
+import { dayKey, type DayTotals } from '../proxy-core/usage/totals.js';
 import {
   ensureConfigFile,
   loadAppConfig,
@@ -17,6 +18,7 @@ import { statusLine, type TrayActions, type TrayState } from './menu.js';
 import type { SettingsStore } from './settings.js';
 import type { ProxyStatus } from './status.js';
 import type { Supervisor } from './supervisor.js';
+import type { UsageStore } from './usage-store.js';
 
 export interface ControllerOptions {
   readonly supervisor: Supervisor;
@@ -36,6 +38,13 @@ export interface ControllerOptions {
   readonly exit: () => void;
   /** Where problems that have no place in the menu go (stderr in the app). */
   readonly log: (message: string) => void;
+  /**
+   * Daily token totals kept on disk: loaded at launch, fed every stats snapshot, flushed on stop
+   * and quit. Without one, today's tokens come from the worker's snapshot alone.
+   */
+  readonly usage?: UsageStore;
+  /** Default Date.now; decides which day is "today". */
+  readonly now?: () => number;
 }
 
 export interface Controller {
@@ -62,6 +71,13 @@ export function createController(options: ControllerOptions): Controller {
   // "Use another port" holds until the config file names a port again.
   let portOverride: number | undefined;
 
+  const { usage } = options;
+  const now = options.now ?? Date.now;
+  const usageToday = (): DayTotals | null => {
+    const today = dayKey(new Date(now()));
+    return (usage === undefined ? stats?.usage.days[today] : usage.day(today)) ?? null;
+  };
+
   const status = (): ProxyStatus => {
     const current = supervisor.status;
     // A config that never loaded leaves the supervisor stopped; say why in the status line.
@@ -78,6 +94,8 @@ export function createController(options: ControllerOptions): Controller {
     defaultShell: settings.get('defaultShell'),
     configError: config === undefined ? null : configError,
     platform: options.platform,
+    usageToday: usageToday(),
+    pricing: config?.pricing ?? {},
   });
   const render = (): void => {
     options.render(state());
@@ -114,6 +132,7 @@ export function createController(options: ControllerOptions): Controller {
   supervisor.onStatus(render);
   supervisor.onStats((snapshot) => {
     stats = snapshot;
+    usage?.update(snapshot.usage);
     render();
   });
   supervisor.onProblem((problem) => {
@@ -132,7 +151,8 @@ export function createController(options: ControllerOptions): Controller {
   const actions: TrayActions = {
     start: startProxy,
     stop() {
-      void supervisor.stop();
+      // The worker's last snapshot arrives before it exits: save what it counted.
+      void supervisor.stop().then(() => usage?.flush());
     },
     useAnotherPort() {
       if (config === undefined) return;
@@ -186,10 +206,13 @@ export function createController(options: ControllerOptions): Controller {
         });
     },
     quit() {
-      void supervisor.close().finally(() => {
-        watcher?.close();
-        options.exit();
-      });
+      void supervisor
+        .close()
+        .then(() => usage?.close())
+        .finally(() => {
+          watcher?.close();
+          options.exit();
+        });
     },
   };
 
@@ -202,6 +225,8 @@ export function createController(options: ControllerOptions): Controller {
         options.autostart === null
           ? false
           : await options.autostart.isEnabled().catch(() => autostart);
+      // Before the first start, so the first worker is seeded with today's totals.
+      await usage?.load();
       watcher = watchAppConfig(places, () => void reloadConfig());
       startWhenLoaded = startProxy;
       await reloadConfig();
@@ -220,12 +245,14 @@ export function createController(options: ControllerOptions): Controller {
         stats: tray.stats,
         configError,
         configPath: configSource,
+        usageToday: tray.usageToday,
+        pricing: tray.pricing,
         settings: {
           startProxyOnLaunch: settings.get('startProxyOnLaunch'),
           autostart: tray.autostart,
           defaultShell: tray.defaultShell,
         },
-        time: Date.now(),
+        time: now(),
       };
     },
     setSetting(setting) {

@@ -3,6 +3,8 @@
 // and constants only, so the renderer, the preload and main all build against one definition.
 
 import type { StatsSnapshot } from '../proxy-core/stats.js';
+import type { Pricing } from '../proxy-core/usage/pricing.js';
+import type { DayTotals } from '../proxy-core/usage/totals.js';
 import type { EnvMode, Shell } from './env.js';
 import type { ProxyStatus } from './status.js';
 
@@ -17,6 +19,13 @@ export interface DashboardState {
   readonly configError: string | null;
   /** The config file in use, or null when none exists yet. */
   readonly configPath: string | null;
+  /**
+   * Today's token totals (local date) per schema and per model, kept by the app across worker
+   * and app restarts; null before the first token is counted today.
+   */
+  readonly usageToday: DayTotals | null;
+  /** The config's `pricing:` (already validated), for costs; `{}` when none is configured. */
+  readonly pricing: Pricing;
   readonly settings: {
     readonly startProxyOnLaunch: boolean;
     readonly autostart: boolean;

@@ -14,6 +14,7 @@ import {
 } from 'electron';
 import Store from 'electron-store';
 import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { autostartFor, isLoginLaunch } from './autostart.js';
 import { createController } from './controller.js';
@@ -24,6 +25,7 @@ import { settingsOptions, type Settings } from './settings.js';
 import { createSupervisor } from './supervisor.js';
 import { createTrayView, trayIconFile } from './tray.js';
 import { createThrottle } from './throttle.js';
+import { createUsageStore, USAGE_FILE } from './usage-store.js';
 import { createDashboardWindow } from './window.js';
 
 // How often at most the dashboard receives a new state.
@@ -46,7 +48,14 @@ function launch(): void {
         execPath: process.execPath,
         app,
       });
-  const supervisor = createSupervisor({ launcher: toElectronLauncher(utilityProcess) });
+  const log = (message: string): void => {
+    process.stderr.write(`${message}\n`);
+  };
+  const usage = createUsageStore({ file: join(app.getPath('userData'), USAGE_FILE), log });
+  const supervisor = createSupervisor({
+    launcher: toElectronLauncher(utilityProcess),
+    usage: () => usage.snapshot(),
+  });
   app.on('child-process-gone', (_event, details) => {
     if (isWorkerGone(details)) supervisor.childGone(details);
   });
@@ -88,9 +97,8 @@ function launch(): void {
       tray.destroy();
       app.exit(0);
     },
-    log: (message) => {
-      process.stderr.write(`${message}\n`);
-    },
+    log,
+    usage,
   });
   const view = createTrayView({
     tray,

@@ -5,8 +5,11 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import { SCHEMA_LABELS, type SchemaId } from '../proxy-core/schema.js';
 import type { StatsSnapshot } from '../proxy-core/stats.js';
+import type { Pricing } from '../proxy-core/usage/pricing.js';
+import type { DayTotals } from '../proxy-core/usage/totals.js';
 import { ENV_MODES, SHELLS, type EnvMode, type Shell } from './env.js';
 import type { ProxyStatus } from './status.js';
+import { dayCost, dayTokens, formatCost, formatTokens, tallyTokensText } from './usage-summary.js';
 
 /** Everything the tray shows. */
 export interface TrayState {
@@ -21,6 +24,10 @@ export interface TrayState {
   /** A config reload that failed while the proxy kept its last good config (file:line: …). */
   readonly configError: string | null;
   readonly platform: NodeJS.Platform;
+  /** Today's token totals (kept across restarts); null before any today. */
+  readonly usageToday: DayTotals | null;
+  /** The config's prices, for today's cost in the tooltip; `{}` when none. */
+  readonly pricing: Pricing;
 }
 
 /** What the menu's items do; main wires them to the supervisor, clipboard, window and settings. */
@@ -84,9 +91,19 @@ export function trayTitle(state: TrayState): string {
   return total === 0 ? '' : String(total);
 }
 
-/** The tray tooltip: "memex — Running on 127.0.0.1:8080". */
+/**
+ * The tray tooltip: "memex — Running on 127.0.0.1:8080", then today's tokens once there are
+ * some ("· 1.2M tokens today"), and their cost when the config prices the models seen ("· cost
+ * 3.14", or "cost ≥ 3.14" when some models with tokens have no price).
+ */
 export function tooltip(state: TrayState): string {
-  return `memex — ${statusLine(state.status)}`;
+  const base = `memex — ${statusLine(state.status)}`;
+  const tokens = dayTokens(state.usageToday);
+  if (tokens === 0) return base;
+  const cost = dayCost(state.usageToday, state.pricing);
+  const costText =
+    cost === undefined ? '' : ` · cost ${cost.complete ? '' : '≥ '}${formatCost(cost.cost)}`;
+  return `${base} · ${formatTokens(tokens)} tokens today${costText}`;
 }
 
 /** The whole menu. Items that cannot act in this state are disabled, never hidden. */
@@ -100,7 +117,9 @@ export function menuTemplate(state: TrayState, actions: TrayActions): MenuItemCo
   if (state.configError !== null) {
     items.push({ label: `Config error: ${firstLine(state.configError)}`, enabled: false });
   }
-  items.push({ type: 'separator' }, ...countItems(state.stats), { type: 'separator' });
+  items.push({ type: 'separator' }, ...countItems(state.stats, state.usageToday), {
+    type: 'separator',
+  });
 
   if (status.kind === 'failed' && status.code === 'PORT_IN_USE') {
     items.push({
@@ -162,16 +181,24 @@ export function menuTemplate(state: TrayState, actions: TrayActions): MenuItemCo
   return items;
 }
 
-function countItems(stats: StatsSnapshot | null): MenuItemConstructorOptions[] {
+// "Anthropic: 12 requests (1 error) · 34.1k in / 2.3k out today": requests since the proxy
+// started, tokens since midnight (kept across restarts); "in" is the whole prompt, cache included.
+function countItems(
+  stats: StatsSnapshot | null,
+  today: DayTotals | null,
+): MenuItemConstructorOptions[] {
   const items: MenuItemConstructorOptions[] = [];
   for (const schema of Object.keys(SCHEMA_LABELS) as SchemaId[]) {
     const totals = stats?.schemas[schema];
     const requests = totals?.requests ?? 0;
-    if (requests === 0 && !ALWAYS_SHOWN.includes(schema)) continue;
+    const tokens = tallyTokensText(today?.schemas[schema]);
+    if (requests === 0 && tokens === null && !ALWAYS_SHOWN.includes(schema)) continue;
     const errors = totals?.errors ?? 0;
     const errorText = errors === 0 ? '' : ` (${errors} ${errors === 1 ? 'error' : 'errors'})`;
+    const tokenText =
+      tokens === null ? '' : ` · ${tokens}${tokens === 'tokens unknown' ? '' : ' today'}`;
     items.push({
-      label: `${SCHEMA_LABELS[schema]}: ${plural(requests, 'request')}${errorText}`,
+      label: `${SCHEMA_LABELS[schema]}: ${plural(requests, 'request')}${errorText}${tokenText}`,
       enabled: false,
     });
   }

@@ -30,6 +30,11 @@ export interface SupervisorOptions {
   readonly clock?: Clock;
   /** Default STOP_GRACE_MS. */
   readonly stopGraceMs?: number;
+  /**
+   * The token totals each worker starts with (the 'start' message's `usage`), asked for at every
+   * launch, restarts after a crash included, so today's totals carry on. Default: none.
+   */
+  readonly usage?: () => unknown;
 }
 
 /** A non-fatal problem the worker reported, such as a reload it could not apply. */
@@ -132,7 +137,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     worker.onExit((exit) => {
       handleExit(child, exit);
     });
-    worker.send({ type: 'start', config });
+    const usage = options.usage?.();
+    worker.send(usage === undefined ? { type: 'start', config } : { type: 'start', config, usage });
   };
 
   const handleMessage = (child: Child, value: unknown): void => {

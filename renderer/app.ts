@@ -9,7 +9,9 @@ import { createHeader } from './header.js';
 import { createRateHistory } from './rate.js';
 import { createRequestsView } from './requests.js';
 import { createSettingsView } from './settings.js';
+import { createTokenRate } from './token-rate.js';
 import { createTunnelsView } from './tunnels.js';
+import { createUsageView } from './usage.js';
 import { createWelcomeView } from './welcome.js';
 
 declare global {
@@ -27,9 +29,12 @@ function start(bridge: MemexBridge): void {
   const rates = createRateHistory();
   const header = createHeader(bridge);
   const cards = createCards(rates);
+  const tokenRate = createTokenRate();
+  const usage = createUsageView(tokenRate);
   const views = [
     header,
     cards,
+    usage,
     createWelcomeView(),
     createRequestsView(),
     createTunnelsView(),
@@ -43,12 +48,16 @@ function start(bridge: MemexBridge): void {
     clock = { time: state.time, at: performance.now() };
     if (state.stats !== null) rates.observe(state.time, state.stats);
     else rates.advance(state.time);
+    tokenRate.observe(state.time, state.usageToday, state.stats?.recent ?? []);
     for (const view of views) view.render(state);
   });
   setInterval(() => {
     if (clock === null) return;
-    rates.advance(clock.time + performance.now() - clock.at);
+    const now = clock.time + performance.now() - clock.at;
+    rates.advance(now);
+    tokenRate.advance(now);
     cards.renderCharts();
+    usage.renderChart();
   }, CLOCK_TICK_MS);
 }
 

@@ -1,10 +1,11 @@
 // One card per API schema with traffic (Anthropic and OpenAI always): requests, errors, bytes
-// each way, and requests per minute over the last 15 minutes. Cards are built once per schema
-// and updated in place.
+// each way, today's tokens, and requests per minute over the last 15 minutes. Cards are built
+// once per schema and updated in place.
 
 import type { DashboardState } from '../main/dashboard-api.js';
 import { SCHEMAS, type SchemaId } from '../proxy-core/schema.js';
 import type { SchemaTotals } from '../proxy-core/stats.js';
+import { tallyTokensText } from '../main/usage-summary.js';
 import { createBarChart, type BarChart } from './chart.js';
 import { byId, element, setText } from './dom.js';
 import { SCHEMA_LABELS, formatBytes, formatCount, plural } from './format.js';
@@ -18,6 +19,7 @@ interface Card {
   readonly requests: HTMLElement;
   readonly errors: HTMLElement;
   readonly bytes: HTMLElement;
+  readonly tokens: HTMLElement;
   readonly rate: HTMLElement;
   readonly chart: BarChart;
 }
@@ -60,7 +62,9 @@ export function createCards(rates: RateHistory): Cards {
     render(state) {
       for (const schema of SCHEMAS) {
         const totals = state.stats?.schemas[schema] ?? EMPTY;
-        if (totals.requests === 0 && !ALWAYS_SHOWN.includes(schema) && !cards.has(schema)) continue;
+        const tokens = tallyTokensText(state.usageToday?.schemas[schema]);
+        const idle = totals.requests === 0 && tokens === null;
+        if (idle && !ALWAYS_SHOWN.includes(schema) && !cards.has(schema)) continue;
         const card = cardFor(schema);
         setText(card.requests, formatCount(totals.requests));
         setText(card.errors, plural(totals.errors, 'error'));
@@ -68,6 +72,14 @@ export function createCards(rates: RateHistory): Cards {
         setText(
           card.bytes,
           `${formatBytes(totals.bytesIn)} in · ${formatBytes(totals.bytesOut)} out`,
+        );
+        setText(
+          card.tokens,
+          tokens === null
+            ? 'No tokens today'
+            : tokens === 'tokens unknown'
+              ? 'Tokens unknown today'
+              : `${tokens} today`,
         );
         drawChart(schema, card);
       }
@@ -87,8 +99,10 @@ function buildCard(schema: SchemaId): Card {
   const unit = element('p', 'card-unit', 'requests · ');
   const errors = unit.appendChild(element('span', 'card-errors'));
   const bytes = element('p', 'card-bytes');
+  const tokens = element('p', 'card-tokens');
+  tokens.title = 'Tokens since midnight: the prompt (cache reads and writes included) and output';
   const chart = createBarChart(WINDOW_MINUTES);
   const rate = element('p', 'card-rate');
-  root.append(title, requests, unit, bytes, chart.element, rate);
-  return { root, requests, errors, bytes, rate, chart };
+  root.append(title, requests, unit, bytes, tokens, chart.element, rate);
+  return { root, requests, errors, bytes, tokens, rate, chart };
 }

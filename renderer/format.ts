@@ -3,6 +3,8 @@
 
 import { SCHEMA_LABELS } from '../proxy-core/schema.js';
 import type { RequestRecord } from '../proxy-core/stats.js';
+import type { UsageOutcome } from '../proxy-core/usage/outcome.js';
+import { formatTokens, promptTokens } from '../main/usage-summary.js';
 
 export { SCHEMA_LABELS };
 
@@ -97,4 +99,33 @@ export function parseConfigError(text: string): {
 export function describeWhere(file: string, line: number | null): string {
   if (file === '') return '';
   return line === null ? `in ${file}` : `in ${file}, line ${line}`;
+}
+
+/**
+ * The recent-requests tokens cell: `35.9k → 925` (prompt, cache included → output), `unknown`
+ * when the response carried no usage or could not be read, `—` when memex did not read it.
+ */
+export function formatRecordTokens(usage: UsageOutcome | undefined): string {
+  if (usage === undefined) return '—';
+  if (usage.kind !== 'counted') return 'unknown';
+  return `${formatTokens(promptTokens(usage.tokens))} → ${formatTokens(usage.tokens.output)}`;
+}
+
+/** The tokens cell's tooltip: the model and the four counts, or why there are none. */
+export function describeRecordTokens(usage: UsageOutcome | undefined): string {
+  if (usage === undefined) return 'Not read: an error, a tunnel, or an API memex does not read';
+  const model = usage.model === '' ? '' : `${usage.model}: `;
+  switch (usage.kind) {
+    case 'unknown':
+      return `${model}the response carried no token counts`;
+    case 'unparsed':
+      return `${model}the response could not be read`;
+    case 'counted': {
+      const { input, output, cacheRead, cacheWrite } = usage.tokens;
+      return (
+        `${model}${formatCount(input)} input, ${formatCount(cacheRead)} cache read, ` +
+        `${formatCount(cacheWrite)} cache write, ${formatCount(output)} output`
+      );
+    }
+  }
 }

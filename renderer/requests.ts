@@ -9,8 +9,10 @@ import { byId, element, fillOptions, setHidden, setText } from './dom.js';
 import {
   SCHEMA_LABELS,
   formatBytes,
+  describeRecordTokens,
   formatClock,
   formatDuration,
+  formatRecordTokens,
   formatStatus,
   isFailed,
   plural,
@@ -27,6 +29,7 @@ const COLUMNS = {
   status: 'status num',
   duration: 'duration num',
   bytes: 'bytes num',
+  tokens: 'tokens num',
 } as const;
 
 type Row = { readonly tr: HTMLTableRowElement } & {
@@ -67,6 +70,7 @@ export function createRequestsView(): RequestsView {
       status: cell('status'),
       duration: cell('duration'),
       bytes: cell('bytes'),
+      tokens: cell('tokens'),
     };
     body.append(tr);
     rows.push(row);
@@ -105,7 +109,7 @@ export function createRequestsView(): RequestsView {
 }
 
 function fillRow(row: Row, record: RequestRecord): void {
-  const { time, method, host, path, schema, status, duration, bytes } = row;
+  const { time, method, host, path, schema, status, duration, bytes, tokens } = row;
   setHidden(row.tr, false);
   const failed = isFailed(record);
   if (row.tr.classList.contains('failed') !== failed) row.tr.classList.toggle('failed', failed);
@@ -122,6 +126,9 @@ function fillRow(row: Row, record: RequestRecord): void {
   setText(status, formatStatus(record));
   setText(duration, formatDuration(record.durationMs));
   setText(bytes, `${formatBytes(record.bytesIn)} / ${formatBytes(record.bytesOut)}`);
+  setText(tokens, formatRecordTokens(record.usage));
+  const detail = describeRecordTokens(record.usage);
+  if (tokens.title !== detail) tokens.title = detail;
 }
 
 function toSchema(value: string): SchemaId | null {

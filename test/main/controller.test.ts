@@ -10,9 +10,11 @@ import { test, type TestContext } from 'node:test';
 import type { Autostart } from '../../main/autostart.js';
 import { createController, type Controller } from '../../main/controller.js';
 import { launchNode } from '../../main/launcher-node.js';
-import { statusLine, type TrayState } from '../../main/menu.js';
+import { menuTemplate, statusLine, type TrayState } from '../../main/menu.js';
 import { defaultSettings, type Settings, type SettingsStore } from '../../main/settings.js';
 import { createSupervisor } from '../../main/supervisor.js';
+import { createUsageStore } from '../../main/usage-store.js';
+import { dayKey, type UsageSnapshot } from '../../proxy-core/usage/totals.js';
 import { send } from '../helpers/client.js';
 import { withGuard } from '../helpers/process-spawn.js';
 import { recordLaunches } from '../helpers/supervisor-harness.js';
@@ -58,12 +60,16 @@ async function startApp(
   configText: string | null,
   settings = memorySettings(),
   autostart: Autostart | null = fakeAutostart(),
+  usageFile?: string,
 ): Promise<App> {
   const home = await mkdtemp(join(tmpdir(), 'memex-app-'));
   t.after(() => rm(home, { recursive: true, force: true }));
   if (configText !== null) await writeFile(join(home, 'memex.yml'), configText);
   const { launcher } = recordLaunches(t, launchNode);
-  const supervisor = createSupervisor({ launcher });
+  const usage = usageFile === undefined ? undefined : createUsageStore({ file: usageFile });
+  const supervisor = createSupervisor(
+    usage === undefined ? { launcher } : { launcher, usage: () => usage.snapshot() },
+  );
   t.after(() => supervisor.close());
   const states: TrayState[] = [];
   const waiters: {
@@ -99,6 +105,7 @@ async function startApp(
     openDashboard: () => undefined,
     exit: markExited,
     log: () => undefined,
+    ...(usage === undefined ? {} : { usage }),
   });
   return {
     controller,
@@ -271,4 +278,66 @@ test('Quit stops the worker, then exits', async (t) => {
   app.controller.actions.quit();
   await withGuard(app.exited, 'exit');
   await assert.rejects(send(`http://127.0.0.1:${port}/_memex/health`), { code: 'ECONNREFUSED' });
+});
+
+test("today's tokens survive an app restart: seeded from usage.json, saved again on quit", async (t) => {
+  const upstream = await startUpstream(t, (req, res) => {
+    req.resume();
+    const usage = { input_tokens: 20, output_tokens: 5, cache_read_input_tokens: 1_000 };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ type: 'message', model: 'claude-sonnet-4-5', usage }));
+  });
+  const today = dayKey(new Date());
+  const tally = (input: number, output: number, cacheRead: number, requests: number) => ({
+    requests,
+    input,
+    output,
+    cacheRead,
+    cacheWrite: 0,
+    unknown: 0,
+    unparsed: 0,
+  });
+  const earlier: UsageSnapshot = {
+    version: 1,
+    days: {
+      '2020-01-01': { schemas: { anthropic: tally(1, 1, 0, 1) }, models: {} },
+      [today]: {
+        schemas: { anthropic: tally(100, 10, 0, 1) },
+        models: { 'claude-sonnet-4-5': tally(100, 10, 0, 1) },
+      },
+    },
+  };
+  const home = await mkdtemp(join(tmpdir(), 'memex-usage-app-'));
+  t.after(() => rm(home, { recursive: true, force: true }));
+  const file = join(home, 'usage.json');
+  await writeFile(file, JSON.stringify(earlier));
+  const app = await startApp(
+    t,
+    `port: 0\nupstreams:\n  anthropic: ${upstream.url}\n`,
+    memorySettings(),
+    fakeAutostart(),
+    file,
+  );
+  await app.controller.launch(true);
+  const port = portOf(await app.until(running, 'running'));
+  await send(`http://127.0.0.1:${port}/anthropic/v1/messages`, { method: 'POST' }, '{}');
+
+  const counted = await app.until(
+    (state) => state.usageToday?.schemas.anthropic?.requests === 2,
+    'the seed plus one counted response today',
+  );
+  const expected = tally(120, 15, 1_000, 2);
+  assert.deepEqual(counted.usageToday, {
+    schemas: { anthropic: expected },
+    models: { 'claude-sonnet-4-5': expected },
+  });
+  const labels = menuTemplate(counted, app.controller.actions).map((item) => item.label);
+  assert.ok(labels.includes('Anthropic: 1 request · 1.1k in / 15 out today'), labels.join(' | '));
+  assert.equal(app.controller.dashboardState().usageToday, counted.usageToday);
+
+  app.controller.actions.quit();
+  await withGuard(app.exited, 'exit');
+  const saved = JSON.parse(await readFile(file, 'utf8')) as UsageSnapshot;
+  // A day older than the 31 kept is dropped; today holds the seed and the new response.
+  assert.deepEqual(saved, { version: 1, days: { [today]: counted.usageToday } });
 });

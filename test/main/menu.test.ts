@@ -13,6 +13,10 @@ import {
   type TrayState,
 } from '../../main/menu.js';
 import type { ProxyStatus } from '../../main/status.js';
+import { formatTokens } from '../../main/usage-summary.js';
+import type { SchemaId } from '../../proxy-core/schema.js';
+import type { UsageOutcome } from '../../proxy-core/usage/outcome.js';
+import { UsageTotals } from '../../proxy-core/usage/totals.js';
 
 type Call = readonly [string, ...unknown[]];
 
@@ -42,6 +46,8 @@ function state(overrides: Partial<TrayState> = {}): TrayState {
     defaultShell: 'bash',
     configError: null,
     platform: 'linux',
+    usageToday: null,
+    pricing: {},
     ...overrides,
   };
 }
@@ -288,4 +294,81 @@ test('the macOS title is the total request count', () => {
     ),
     '3',
   );
+});
+
+/** A day's totals built through the real UsageTotals, as the worker and the store make them. */
+function usageDay(
+  outcomes: readonly (readonly [SchemaId, UsageOutcome])[],
+): NonNullable<TrayState['usageToday']> {
+  const totals = new UsageTotals();
+  for (const [schema, outcome] of outcomes) totals.add(schema, outcome, '2025-06-12');
+  return totals.snapshot().days['2025-06-12'] ?? { schemas: {}, models: {} };
+}
+
+const counted = (model: string, input: number, output: number, cacheRead = 0): UsageOutcome => ({
+  kind: 'counted',
+  model,
+  tokens: { input, output, cacheRead, cacheWrite: 0 },
+});
+
+test("schema lines add today's tokens, the prompt counted with its cache", () => {
+  const today = usageDay([
+    ['anthropic', counted('claude-sonnet-4-5', 4_000, 1_500, 30_100)],
+    ['anthropic', counted('claude-sonnet-4-5', 0, 800)],
+    ['openai', { kind: 'unknown', model: 'gpt-4.1' }],
+    ['openai', { kind: 'unparsed', model: '' }],
+    ['gemini', counted('gemini-2.5-flash', 999, 1)],
+  ]);
+  const items = labels(
+    menuTemplate(
+      state({ stats: snapshot([['anthropic', 200]]), usageToday: today }),
+      recorder().actions,
+    ),
+  );
+  assert.deepEqual(items.slice(2, 5), [
+    'Anthropic: 1 request · 34.1k in / 2.3k out today',
+    'OpenAI: 0 requests · tokens unknown',
+    // Tokens today keep a schema listed even when this worker has not seen it yet.
+    'Gemini: 0 requests · 999 in / 1 out today',
+  ]);
+});
+
+test('the tooltip adds tokens today, and their cost once the models are priced', () => {
+  const today = usageDay([
+    ['anthropic', counted('claude-sonnet-4-5', 1_000_000, 100_000)],
+    ['openai', counted('gpt-4.1', 200_000, 60_000)],
+  ]);
+  const base = 'memex — Running on 127.0.0.1:8080';
+  assert.equal(tooltip(state({ usageToday: usageDay([]) })), base);
+  assert.equal(tooltip(state({ usageToday: today })), `${base} · 1.4M tokens today`);
+  const sonnet = { input_per_mtok: 3, output_per_mtok: 15 };
+  assert.equal(
+    tooltip(state({ usageToday: today, pricing: { 'claude-sonnet-4*': sonnet } })),
+    `${base} · 1.4M tokens today · cost ≥ 4.50`,
+  );
+  assert.equal(
+    tooltip(
+      state({
+        usageToday: today,
+        pricing: { 'claude-*': sonnet, 'gpt-4.1': { input_per_mtok: 2, output_per_mtok: 8 } },
+      }),
+    ),
+    `${base} · 1.4M tokens today · cost 5.38`,
+  );
+});
+
+test('token counts are written in three significant digits at most', () => {
+  const cases: readonly (readonly [number, string])[] = [
+    [0, '0'],
+    [999, '999'],
+    [1000, '1.0k'],
+    [34_149, '34.1k'],
+    [99_949, '99.9k'],
+    [99_950, '100k'],
+    [999_499, '999k'],
+    [999_500, '1.0M'],
+    [12_345_678, '12.3M'],
+    [4_200_000_000, '4.2B'],
+  ];
+  for (const [count, text] of cases) assert.equal(formatTokens(count), text, String(count));
 });

@@ -313,3 +313,26 @@ test('a listener that throws neither stops the others nor the state machine', (t
   assert.equal(supervisor.status.kind, 'running');
   assert.equal(warn.mock.callCount(), 2);
 });
+
+test('every start seeds the worker with the token totals asked for at that moment', (t) => {
+  const { launcher, nth } = fakeLauncher();
+  let seed: unknown = { version: 1, days: { '2025-06-12': 'first' } };
+  const { supervisor, clock } = superviseForTest(t, { launcher, usage: () => seed });
+  supervisor.start(workerConfig({ port: 2 }));
+  assert.deepEqual(nth(0).sent, [
+    { type: 'start', config: workerConfig({ port: 2 }), usage: seed },
+  ]);
+
+  // After a crash, the restarted worker carries on from the latest totals, not the first ones.
+  nth(0).emit({ type: 'listening', host: '127.0.0.1', port: 2 });
+  seed = { version: 1, days: { '2025-06-12': 'later' } };
+  nth(0).exit({ code: 1, reason: 'exited with code 1' });
+  clock.advance(500);
+  assert.deepEqual(nth(1).sent, [
+    {
+      type: 'start',
+      config: workerConfig({ port: 2 }),
+      usage: { version: 1, days: { '2025-06-12': 'later' } },
+    },
+  ]);
+});

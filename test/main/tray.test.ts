@@ -48,6 +48,8 @@ function state(port: number, platform: NodeJS.Platform = 'linux'): TrayState {
     defaultShell: 'bash',
     configError: null,
     platform,
+    usageToday: null,
+    pricing: {},
   };
 }
 

@@ -334,7 +334,7 @@ test('adds each recorded usage to today per schema and model, and seeds from per
     unknown: 1,
     unparsed: 0,
   });
-  assert.equal(usage.days['2026-11-25']?.models['claude-x']?.requests, 2);
+  assert.equal(usage.days['2026-11-25'].models['claude-x']?.requests, 2);
 
   clock.set(new Date(2026, 10, 26, 0, 0, 1).getTime());
   stats.requestStarted();

@@ -191,6 +191,7 @@ dashboardTest('lists recent requests newest first, failures marked, no query', a
     '502',
     '12 ms',
     '10 B / 180 B',
+    '—',
   ]);
   assert.deepEqual(await texts(rows.nth(1).locator('td')), [
     '09:30:03',
@@ -201,6 +202,7 @@ dashboardTest('lists recent requests newest first, failures marked, no query', a
     '200 cut',
     '1 min 05 s',
     '2.0 kB / 15 kB',
+    '—',
   ]);
   assert.equal((await page.content()).includes('SECRET'), false);
   assert.deepEqual(

@@ -134,6 +134,8 @@ export function state(overrides: Partial<DashboardState> = {}): DashboardState {
     stats: emptyStats(),
     configError: null,
     configPath: '/home/me/.memex.yml',
+    usageToday: null,
+    pricing: {},
     settings: { startProxyOnLaunch: true, autostart: false, defaultShell: 'bash' },
     time: TIME,
     ...overrides,
