@@ -21,6 +21,8 @@ export type Framing = 'sse' | 'ndjson' | 'json';
 export interface BodyReader {
   write(chunk: Buffer): void;
   finish(aborted: boolean): UsageOutcome;
+  /** True once more bytes cannot change the outcome (a JSON body past its cap). */
+  readonly saturated: boolean;
 }
 
 /** The media type without parameters, lowercased (RFC 9110 §8.3.1). */
@@ -91,6 +93,7 @@ function framedReader(
 ): BodyReader {
   let bytes = 0;
   return {
+    saturated: false,
     write(chunk) {
       bytes += chunk.length;
       parser.write(chunk);
@@ -110,6 +113,9 @@ function createJsonReader(schema: Family): BodyReader {
   let size = 0;
   let overflow = false;
   return {
+    get saturated() {
+      return overflow;
+    },
     write(chunk) {
       if (overflow) return;
       size += chunk.length;

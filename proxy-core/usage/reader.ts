@@ -72,6 +72,9 @@ export function createUsageReader(
   return createDecompressingReader(encoding, body, settle);
 }
 
+/** Compressed input waiting for the decompressor beyond which decoding is abandoned. */
+export const MAX_PENDING_BYTES = 8 * 1024 * 1024;
+
 type Encoding = 'identity' | 'gzip' | 'deflate' | 'br' | 'unsupported';
 
 /** RFC 9110 §8.4.1. A list of several codings (`gzip, br`) is not supported: unparsed. */
@@ -148,7 +151,10 @@ function createDecompressor(encoding: 'gzip' | 'deflate' | 'br'): Transform {
 /**
  * Decodes the copy with a streaming zlib decompressor. A decompression error (or a
  * decompressor that cannot even be created) reports unparsed; after abort() the decompressor is
- * flushed and whatever it produced is read, a truncation error included.
+ * flushed and whatever it produced is read, a truncation error included. Decoding stops early,
+ * and its input is dropped, once the body reader is saturated (a JSON body past its cap: a
+ * small compressed body can decode to gigabytes) or once the decompressor lags more than
+ * MAX_PENDING_BYTES behind the response (tokens unknown rather than unbounded memory).
  */
 function createDecompressingReader(
   encoding: 'gzip' | 'deflate' | 'br',
@@ -158,19 +164,27 @@ function createDecompressingReader(
   let closed = false;
   let aborted = false;
   let failed = false;
+  let abandoned: UsageOutcome | undefined;
   let zlib: Transform;
   try {
     zlib = createDecompressor(encoding);
   } catch {
     return createUnparsedReader(settle);
   }
+  const abandon = (outcome: UsageOutcome): void => {
+    abandoned = outcome;
+    zlib.destroy();
+    // Once end() or abort() has come, nobody else will settle.
+    if (closed) settle(outcome);
+  };
   zlib.on('data', (decoded: Buffer) => {
-    if (failed) return;
+    if (failed || abandoned !== undefined) return;
     try {
       body.write(decoded);
     } catch {
       failed = true;
     }
+    if (body.saturated) abandon(safeFinish(body, false));
   });
   zlib.on('error', () => {
     const outcome = safeFinish(body, true);
@@ -183,12 +197,18 @@ function createDecompressingReader(
   const close = (): void => {
     if (closed) return;
     closed = true;
-    zlib.end();
+    if (abandoned !== undefined) settle(abandoned);
+    else zlib.end();
   };
   return {
     write(chunk) {
       // After a decompression error the outcome is settled; more input is pointless.
-      if (!closed && !zlib.destroyed) zlib.write(chunk);
+      if (closed || abandoned !== undefined || zlib.destroyed) return;
+      if (zlib.writableLength > MAX_PENDING_BYTES) {
+        abandon({ kind: 'unknown', model: '' });
+        return;
+      }
+      zlib.write(chunk);
     },
     end: close,
     abort: () => {

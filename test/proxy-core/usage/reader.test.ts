@@ -303,3 +303,44 @@ test('negative, fractional and string counts are ignored', async () => {
     model: 'm',
   });
 });
+
+/** Drives a reader as the proxy does: one chunk per event-loop turn, then end(). */
+async function readSpaced(head: ResponseHead, chunks: readonly Buffer[]): Promise<string> {
+  let kind = '';
+  const done = new Promise<void>((resolve) => {
+    const reader = createUsageReader('anthropic', head, (outcome) => {
+      kind = outcome.kind;
+      resolve();
+    });
+    assert.ok(reader);
+    void (async () => {
+      for (const chunk of chunks) {
+        reader.write(chunk);
+        await new Promise<void>((next) => setImmediate(next));
+      }
+      reader.end();
+    })();
+  });
+  await done;
+  return kind;
+}
+
+test('a compressed JSON body that decodes past the cap is tokens unknown (a zip bomb stops early)', async () => {
+  const bomb = gzipSync(Buffer.alloc(MAX_JSON_BYTES * 4, 0x20));
+  // The last tenth is corrupt: a reader that kept decoding would reach it and report unparsed.
+  bomb.fill(0xff, Math.floor(bomb.length * 0.9), bomb.length - 8);
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bomb.length; at += 1024) chunks.push(bomb.subarray(at, at + 1024));
+  assert.equal(await readSpaced({ ...JSON_HEAD, contentEncoding: 'gzip' }, chunks), 'unknown');
+});
+
+test('compressed input piling up faster than it decodes is tokens unknown, never unbounded', async () => {
+  const noise = Buffer.alloc(9 * 1024 * 1024);
+  for (let at = 0; at < noise.length; at += 4) noise.writeUInt32LE((at * 2654435761) >>> 0, at);
+  // One write larger than MAX_PENDING_BYTES is queued whole; the next finds the queue too long.
+  const kind = await readUsage('anthropic', { ...JSON_HEAD, contentEncoding: 'gzip' }, [
+    noise,
+    Buffer.from('more'),
+  ]);
+  assert.equal(kind.kind, 'unknown');
+});
