@@ -1,6 +1,7 @@
 // The one Config type memex runs on, with its defaults. Keys are spelled as users write them in
 // memex.yml / memex.toml, so an error's key path is the key the user typed.
 
+import { checkKeys, isInteger, isPlainObject, show, type Report } from './config-check.js';
 import type { ModelPrice, Pricing } from './usage/pricing.js';
 
 /**
@@ -268,10 +269,7 @@ export function toConfig(
 }
 
 // A file's pricing replaces the base's whole: rates are the user's, never merged with others.
-function checkPricing(
-  value: unknown,
-  report: (path: readonly string[], message: string) => void,
-): Pricing {
+function checkPricing(value: unknown, report: Report): Pricing {
   if (value === null) return {};
   if (!isPlainObject(value)) {
     report(['pricing'], 'expected a mapping of model pattern: {input_per_mtok, output_per_mtok}');
@@ -302,10 +300,7 @@ function checkPricing(
 }
 
 // Credentials are never echoed in a message: the file may be shown, the error may be logged.
-function checkAuth(
-  value: unknown,
-  report: (path: readonly string[], message: string) => void,
-): Auth | null {
+function checkAuth(value: unknown, report: Report): Auth | null {
   if (value === null) return null;
   if (!isPlainObject(value)) {
     report(['auth'], 'expected a mapping with username and password');
@@ -325,76 +320,16 @@ function checkAuth(
   return ok ? { username: username as string, password: password as string } : null;
 }
 
-function checkKeys(
-  map: Record<string, unknown>,
-  path: readonly string[],
-  allowed: readonly string[],
-  report: (path: readonly string[], message: string) => void,
-): void {
-  for (const key of Object.keys(map)) {
-    if (allowed.includes(key)) continue;
-    const guess = closest(key, allowed);
-    report(
-      [...path, key],
-      `unknown key${guess === undefined ? '' : ` (did you mean "${guess}"?)`}; ` +
-        `known keys: ${allowed.join(', ')}`,
-    );
-  }
-}
-
-function checkHost(
-  value: unknown,
-  report: (path: readonly string[], message: string) => void,
-): string {
+function checkHost(value: unknown, report: Report): string {
   if (typeof value === 'string' && value.trim() !== '' && !/[\s/]/.test(value)) return value;
   report(['host'], `${show(value)} is not a host name or address`);
   return '';
 }
 
-function checkPort(
-  value: unknown,
-  report: (path: readonly string[], message: string) => void,
-): number {
+function checkPort(value: unknown, report: Report): number {
   if (isInteger(value) && value >= 0 && value <= 65535) return value;
   report(['port'], `${show(value)} is not a port from 0 to 65535`);
   return 0;
-}
-
-/** The allowed key nearest to a typo (edit distance ≤ 2), if any. */
-export function closest(key: string, allowed: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of allowed) {
-    const distance = editDistance(key.toLowerCase(), candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return (
-    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
-  );
-}
-
-function isInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value);
 }
 
 /** True for a usable route name: letters, digits, `.`, `_`, `-`, not starting with a symbol. */
@@ -410,13 +345,4 @@ export function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value instanceof Date) return 'a date';
-  return 'a mapping';
 }
