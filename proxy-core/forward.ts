@@ -12,6 +12,7 @@
 // itself, the library's part was building request options, and that part cost ~11 MiB of idle
 // memory (it loads node:http2, follow-redirects and debug) and a URL parse per request
 // (setupOutgoing, ~4% of CPU under load). The request side is now the few lines below.
+
 import {
   Agent as HttpAgent,
   request as httpRequest,
