@@ -43,4 +43,8 @@ export async function buildProxy(outDir = `${ROOT}dist/bin`): Promise<void> {
 
 if (process.argv[1] !== undefined && import.meta.url === new URL(process.argv[1], 'file://').href) {
   await buildProxy();
+  // npx keeps the bin link it made for a local package across rebuilds, and memex's bin was
+  // dist/proxy-core/cli.js before the bundle: a clone that ran `npx memex-proxy` then would get
+  // "Permission denied". tsc's build of the same entry still runs; keep it executable.
+  await chmod(`${ROOT}dist/proxy-core/cli.js`, 0o755);
 }
