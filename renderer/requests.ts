@@ -5,7 +5,8 @@
 import type { DashboardState } from '../main/dashboard-api.js';
 import { SCHEMAS, type SchemaId } from '../proxy-core/schema.js';
 import { RECENT_LIMIT, type RequestRecord } from '../proxy-core/stats.js';
-import { byId, element, fillOptions, setHidden, setText } from './dom.js';
+import { byId, fillOptions, setHidden, setText } from './dom.js';
+import { createRowPool, type PooledRow } from './row-pool.js';
 import {
   SCHEMA_LABELS,
   formatBytes,
@@ -32,9 +33,7 @@ const COLUMNS = {
   tokens: 'tokens num',
 } as const;
 
-type Row = { readonly tr: HTMLTableRowElement } & {
-  readonly [K in keyof typeof COLUMNS]: HTMLTableCellElement;
-};
+type Row = PooledRow<typeof COLUMNS>;
 
 export interface RequestsView {
   render(state: DashboardState): void;
@@ -42,40 +41,17 @@ export interface RequestsView {
 
 export function createRequestsView(): RequestsView {
   const body = byId('requests-body', HTMLTableSectionElement);
+  const rows = createRowPool(body, COLUMNS);
   const scroll = byId('requests-scroll', HTMLElement);
   const none = byId('requests-none', HTMLElement);
   const filter = byId('schema-filter', HTMLSelectElement);
   const inFlight = byId('in-flight', HTMLElement);
-  const rows: Row[] = [];
   let recent: readonly RequestRecord[] = [];
 
   fillOptions(
     filter,
     SCHEMAS.map((id) => ({ id, label: SCHEMA_LABELS[id] })),
   );
-
-  const rowAt = (index: number): Row => {
-    const existing = rows[index];
-    if (existing !== undefined) return existing;
-    const tr = element('tr');
-    const cell = (name: keyof typeof COLUMNS): HTMLTableCellElement =>
-      tr.appendChild(element('td', COLUMNS[name]));
-    const row: Row = {
-      tr,
-      time: cell('time'),
-      method: cell('method'),
-      host: cell('host'),
-      path: cell('path'),
-      schema: cell('schema'),
-      status: cell('status'),
-      duration: cell('duration'),
-      bytes: cell('bytes'),
-      tokens: cell('tokens'),
-    };
-    body.append(tr);
-    rows.push(row);
-    return row;
-  };
 
   const draw = (): void => {
     const top = scroll.scrollTop;
@@ -84,13 +60,10 @@ export function createRequestsView(): RequestsView {
     for (const record of recent) {
       if (shown === RECENT_LIMIT) break;
       if (wanted !== null && record.schema !== wanted) continue;
-      fillRow(rowAt(shown), record);
+      fillRow(rows.at(shown), record);
       shown++;
     }
-    for (let i = shown; i < rows.length; i++) {
-      const row = rows[i];
-      if (row !== undefined) setHidden(row.tr, true);
-    }
+    rows.hideFrom(shown);
     setHidden(none, shown > 0 || recent.length === 0);
     // Rows change in place, so this only matters when fewer rows make the table shorter.
     if (scroll.scrollTop !== top) scroll.scrollTop = top;

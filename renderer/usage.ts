@@ -14,7 +14,8 @@ import {
 import { costOf, type Pricing } from '../proxy-core/usage/pricing.js';
 import type { DayTotals, UsageTally } from '../proxy-core/usage/totals.js';
 import { createBarChart } from './chart.js';
-import { byId, element, setHidden, setText } from './dom.js';
+import { byId, setHidden, setText } from './dom.js';
+import { createRowPool, type PooledRow } from './row-pool.js';
 import { formatCount } from './format.js';
 import { WINDOW_MINUTES } from './rate.js';
 import type { TokenRate } from './token-rate.js';
@@ -31,9 +32,7 @@ const COLUMNS = {
   cost: 'num cost',
 } as const;
 
-type Row = { readonly tr: HTMLTableRowElement } & {
-  readonly [K in keyof typeof COLUMNS]: HTMLTableCellElement;
-};
+type Row = PooledRow<typeof COLUMNS>;
 
 export interface UsageView {
   render(state: DashboardState): void;
@@ -44,34 +43,12 @@ export interface UsageView {
 export function createUsageView(rate: TokenRate): UsageView {
   const summary = byId('usage-summary', HTMLElement);
   const body = byId('usage-body', HTMLTableSectionElement);
+  const rows = createRowPool(body, COLUMNS);
   const table = byId('usage-table', HTMLTableElement);
   const none = byId('usage-none', HTMLElement);
   const rateText = byId('usage-rate', HTMLElement);
   const chart = createBarChart(WINDOW_MINUTES);
   byId('usage-chart', HTMLElement).append(chart.element);
-  const rows: Row[] = [];
-
-  const rowAt = (index: number): Row => {
-    const existing = rows[index];
-    if (existing !== undefined) return existing;
-    const tr = element('tr');
-    const cell = (name: keyof typeof COLUMNS): HTMLTableCellElement =>
-      tr.appendChild(element('td', COLUMNS[name]));
-    const row: Row = {
-      tr,
-      model: cell('model'),
-      requests: cell('requests'),
-      input: cell('input'),
-      output: cell('output'),
-      cacheRead: cell('cacheRead'),
-      cacheWrite: cell('cacheWrite'),
-      unknown: cell('unknown'),
-      cost: cell('cost'),
-    };
-    body.append(tr);
-    rows.push(row);
-    return row;
-  };
 
   const drawChart = (): void => {
     const series = rate.series();
@@ -92,12 +69,9 @@ export function createUsageView(rate: TokenRate): UsageView {
       table.classList.toggle('priced', priced);
       const models = Object.entries(today?.models ?? {}).sort(busiestFirst);
       models.forEach(([model, tally], index) => {
-        fillRow(rowAt(index), model, tally, state.pricing);
+        fillRow(rows.at(index), model, tally, state.pricing);
       });
-      for (let i = models.length; i < rows.length; i++) {
-        const row = rows[i];
-        if (row !== undefined) setHidden(row.tr, true);
-      }
+      rows.hideFrom(models.length);
       setHidden(table, models.length === 0);
       setHidden(none, models.length > 0);
       drawChart();
