@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import {
   DEFAULT_KEEP_DAYS,
   dayKey,
+  firstKeptDay,
   UsageTotals,
   type DayTotals,
   type UsageSnapshot,
@@ -67,8 +68,7 @@ export function createUsageStore(options: UsageStoreOptions): UsageStore {
   let writing: Promise<void> = Promise.resolve();
 
   const prune = (): void => {
-    const now = new Date(clock.now());
-    const first = dayKey(new Date(now.getFullYear(), now.getMonth(), now.getDate() - keepDays + 1));
+    const first = firstKeptDay(new Date(clock.now()), keepDays);
     const old = Object.keys(days).filter((key) => key < first);
     if (old.length === 0) return;
     for (const key of old) texts.delete(key);

@@ -135,7 +135,6 @@ export function createStats(now: () => number = Date.now): Stats {
     },
     seedUsage(snapshot) {
       usage.merge(snapshot);
-      dayOf(now());
       usage.prune(new Date(now()), USAGE_DAYS);
       version++;
     },

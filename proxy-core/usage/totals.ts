@@ -55,6 +55,11 @@ export function dayKey(date: Date): string {
   return `${String(date.getFullYear()).padStart(4, '0')}-${month}-${day}`;
 }
 
+/** The oldest day key kept when `keep` days ending at `today` are kept. */
+export function firstKeptDay(today: Date, keep: number): string {
+  return dayKey(new Date(today.getFullYear(), today.getMonth(), today.getDate() - (keep - 1)));
+}
+
 function emptyTally(): UsageTally {
   return { requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, unknown: 0, unparsed: 0 };
 }
@@ -146,8 +151,7 @@ export class UsageTotals {
 
   /** Drops days older than the `keep` days ending at `today` (local dates; future days stay). */
   prune(today: Date, keep: number = DEFAULT_KEEP_DAYS): void {
-    const first = new Date(today.getFullYear(), today.getMonth(), today.getDate() - (keep - 1));
-    const cutoff = dayKey(first);
+    const cutoff = firstKeptDay(today, keep);
     for (const day of [...this.#days.keys()]) {
       if (day < cutoff) this.#days.delete(day);
     }
