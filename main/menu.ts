@@ -9,7 +9,7 @@ import type { Pricing } from '../proxy-core/usage/pricing.js';
 import type { DayTotals } from '../proxy-core/usage/totals.js';
 import { ENV_MODES, SHELLS, type EnvMode, type Shell } from './env.js';
 import type { ProxyStatus } from './status.js';
-import { dayCost, dayTokens, formatCost, formatTokens, tallyTokensText } from './usage-summary.js';
+import { dayCostText, dayTokens, formatTokens, tallyTokensText } from './usage-summary.js';
 
 /** Everything the tray shows. */
 export interface TrayState {
@@ -100,10 +100,7 @@ export function tooltip(state: TrayState): string {
   const base = `memex — ${statusLine(state.status)}`;
   const tokens = dayTokens(state.usageToday);
   if (tokens === 0) return base;
-  const cost = dayCost(state.usageToday, state.pricing);
-  const costText =
-    cost === undefined ? '' : ` · cost ${cost.complete ? '' : '≥ '}${formatCost(cost.cost)}`;
-  return `${base} · ${formatTokens(tokens)} tokens today${costText}`;
+  return `${base} · ${formatTokens(tokens)} tokens today${dayCostText(state.usageToday, state.pricing)}`;
 }
 
 /** The whole menu. Items that cannot act in this state are disabled, never hidden. */

@@ -86,3 +86,9 @@ export function formatCost(cost: number): string {
   if (cost > 0 && cost < 0.005) return '<0.01';
   return cost.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
+
+/** ` · cost 3.14` (` · cost ≥ 3.14` when some models are unpriced), or '' without a cost. */
+export function dayCostText(day: DayTotals | null | undefined, pricing: Pricing): string {
+  const cost = dayCost(day, pricing);
+  return cost === undefined ? '' : ` · cost ${cost.complete ? '' : '≥ '}${formatCost(cost.cost)}`;
+}

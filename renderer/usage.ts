@@ -5,8 +5,7 @@
 import type { DashboardState } from '../main/dashboard-api.js';
 import {
   countedResponses,
-  dayCost,
-  dayTokens,
+  dayCostText,
   formatCost,
   formatTokens,
   promptTokens,
@@ -90,10 +89,10 @@ function summaryOf(today: DayTotals | null, pricing: Pricing): string {
     prompt += promptTokens(tally);
     output += tally.output;
   }
-  const cost = dayCost(today, pricing);
-  const costText =
-    cost === undefined ? '' : ` · cost ${cost.complete ? '' : '≥ '}${formatCost(cost.cost)}`;
-  return `${formatTokens(dayTokens(today))} tokens · ${formatTokens(prompt)} in / ${formatTokens(output)} out${costText}`;
+  return (
+    `${formatTokens(prompt + output)} tokens · ${formatTokens(prompt)} in / ` +
+    `${formatTokens(output)} out${dayCostText(today, pricing)}`
+  );
 }
 
 function fillRow(row: Row, model: string, tally: UsageTally, pricing: Pricing): void {
