@@ -9,9 +9,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import type { DashboardSetting, DashboardState, MemexBridge } from '../main/dashboard-api.js';
-import type { EnvMode, Shell } from '../main/env.js';
-import { SCHEMAS, type SchemaId } from '../proxy-core/schema.js';
+import type { DashboardSetting, DashboardState, MemexBridge } from '../shared/bridge.js';
+import type { EnvMode, Shell } from '../shared/env.js';
+import { SCHEMAS, type SchemaId } from '../proxy-core/http/schema.js';
 import type { StatsSnapshot } from '../proxy-core/stats.js';
 
 const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url));

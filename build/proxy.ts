@@ -13,8 +13,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The bundled entries, by source file, as dist/bin/ names them. */
 export const PROXY_BUNDLES = {
-  'proxy-core/cli.ts': 'memex-proxy.cjs',
-  'proxy-core/worker.ts': 'proxy-worker.cjs',
+  'proxy-core/entry/cli.ts': 'memex-proxy.cjs',
+  'proxy-core/entry/worker.ts': 'proxy-worker.cjs',
 } as const;
 
 /** Bundles both entries into `outDir` (default dist/bin/); the command is made executable. */
@@ -43,8 +43,4 @@ export async function buildProxy(outDir = `${ROOT}dist/bin`): Promise<void> {
 
 if (process.argv[1] !== undefined && import.meta.url === new URL(process.argv[1], 'file://').href) {
   await buildProxy();
-  // npx keeps the bin link it made for a local package across rebuilds, and memex's bin was
-  // dist/proxy-core/cli.js before the bundle: a clone that ran `npx memex-proxy` then would get
-  // "Permission denied". tsc's build of the same entry still runs; keep it executable.
-  await chmod(`${ROOT}dist/proxy-core/cli.js`, 0o755);
 }

@@ -6,11 +6,11 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DashboardState } from '../main/dashboard-api.js';
-import type { SchemaId } from '../proxy-core/schema.js';
+import type { DashboardState } from '../shared/bridge.js';
+import type { SchemaId } from '../proxy-core/http/schema.js';
 import { RECENT_LIMIT, type RequestRecord, type StatsSnapshot } from '../proxy-core/stats.js';
 import type { UsageOutcome } from '../proxy-core/usage/outcome.js';
-import type { Pricing } from '../proxy-core/usage/pricing.js';
+import type { Pricing } from '../shared/pricing.js';
 import { dayKey, UsageTotals, type DayTotals } from '../proxy-core/usage/totals.js';
 import {
   createRendererServer,

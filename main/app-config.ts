@@ -10,15 +10,17 @@ import {
   namedConfigFile,
   resolveConfig,
   type ResolvedConfig,
-} from '../proxy-core/config-file.js';
-import { watchConfig, type ConfigWatcher } from '../proxy-core/config-watch.js';
+} from '../proxy-core/config/file.js';
+import { watchConfig, type ConfigWatcher } from '../proxy-core/config/watch.js';
 
 export interface AppConfigPlaces {
   readonly homeDir: string;
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-const EXAMPLE = fileURLToPath(new URL('../../proxy-core/examples/memex.yml', import.meta.url));
+const EXAMPLE = fileURLToPath(
+  new URL('../../proxy-core/config/examples/memex.yml', import.meta.url),
+);
 
 /** Where a new config file goes: ~/.config/memex.yml, one of the names discovery reads. */
 export function newConfigPath(homeDir: string): string {

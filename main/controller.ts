@@ -2,7 +2,7 @@
 // supervisor, keeps the state the tray shows, and carries out every menu action. main.ts hands
 // it Electron's pieces (clipboard, shell, window, app) as plain functions.
 
-import type { Config } from '../proxy-core/config.js';
+import type { Config } from '../proxy-core/config/config.js';
 import type { StatsSnapshot } from '../proxy-core/stats.js';
 import { dayKey, type DayTotals } from '../proxy-core/usage/totals.js';
 import {
@@ -12,11 +12,11 @@ import {
   type AppConfigPlaces,
 } from './app-config.js';
 import type { Autostart } from './autostart.js';
-import { envSnippet } from './env.js';
-import type { DashboardSetting, DashboardState } from './dashboard-api.js';
+import { envSnippet } from '../shared/env.js';
+import type { DashboardSetting, DashboardState } from '../shared/bridge.js';
 import { statusLine, type TrayActions, type TrayState } from './menu.js';
 import type { SettingsStore } from './settings.js';
-import type { ProxyStatus } from './status.js';
+import type { ProxyStatus } from '../shared/status.js';
 import type { Supervisor } from './supervisor.js';
 import type { UsageStore } from './usage-store.js';
 

@@ -3,8 +3,8 @@
 // sender check), then validates its arguments: the renderer is treated as untrusted input.
 
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import { CHANNELS, type DashboardSetting, type DashboardState } from './dashboard-api.js';
-import { ENV_MODES, SHELLS, type EnvMode, type Shell } from './env.js';
+import { CHANNELS, type DashboardSetting, type DashboardState } from '../shared/bridge.js';
+import { ENV_MODES, SHELLS, type EnvMode, type Shell } from '../shared/env.js';
 
 /** What the dashboard can ask main to do. */
 export interface DashboardHandlers {

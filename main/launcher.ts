@@ -2,7 +2,7 @@
 // app (launcher-electron.ts), node:child_process.fork in tests (launcher-node.ts); and the
 // environment a worker is given.
 
-import type { MainMessage } from '../proxy-core/protocol.js';
+import type { MainMessage } from '../proxy-core/entry/protocol.js';
 
 /** How a worker process ended. */
 export interface WorkerExit {

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { autostartFor, isLoginLaunch } from './autostart.js';
 import { createController } from './controller.js';
-import { CHANNELS, type DashboardState } from './dashboard-api.js';
+import { CHANNELS, type DashboardState } from '../shared/bridge.js';
 import { registerDashboardIpc } from './ipc.js';
 import { isWorkerGone, toElectronLauncher } from './launcher-electron.js';
 import { settingsOptions, type Settings } from './settings.js';

@@ -3,13 +3,13 @@
 // to show. No Electron at runtime: the template is plain data (Electron's own option type).
 
 import type { MenuItemConstructorOptions } from 'electron';
-import { SCHEMA_LABELS, type SchemaId } from '../proxy-core/schema.js';
+import { SCHEMA_LABELS, type SchemaId } from '../proxy-core/http/schema.js';
 import type { StatsSnapshot } from '../proxy-core/stats.js';
-import type { Pricing } from '../proxy-core/usage/pricing.js';
+import type { Pricing } from '../shared/pricing.js';
 import type { DayTotals } from '../proxy-core/usage/totals.js';
-import { ENV_MODES, SHELLS, type EnvMode, type Shell } from './env.js';
-import type { ProxyStatus } from './status.js';
-import { dayCostText, dayTokens, formatTokens, tallyTokensText } from './usage-summary.js';
+import { ENV_MODES, SHELLS, type EnvMode, type Shell } from '../shared/env.js';
+import type { ProxyStatus } from '../shared/status.js';
+import { dayCostText, dayTokens, formatTokens, tallyTokensText } from '../shared/usage-text.js';
 
 /** Everything the tray shows. */
 export interface TrayState {

@@ -3,7 +3,7 @@
 // (sandboxed preloads cannot load ES modules or other files), so it imports electron at runtime.
 
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { CHANNELS, type DashboardState, type MemexBridge } from './dashboard-api.js';
+import { CHANNELS, type DashboardState, type MemexBridge } from '../shared/bridge.js';
 
 const bridge: MemexBridge = {
   onState(listener) {

@@ -3,7 +3,7 @@
 // imported; the entry file constructs the store with `new Store(settingsOptions(platform))`.
 
 import type { Options, Schema } from 'electron-store';
-import { defaultShell, SHELLS as SHELL_CHOICES, type Shell } from './env.js';
+import { defaultShell, SHELLS as SHELL_CHOICES, type Shell } from '../shared/env.js';
 
 /** Shells the tray can copy env-var lines for (bash covers zsh: the same syntax). */
 export const SHELLS: readonly Shell[] = SHELL_CHOICES.map((shell) => shell.id);

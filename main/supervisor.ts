@@ -8,12 +8,12 @@
 //   starting/running ─fatal error (PORT_IN_USE, CONFIG_INVALID…)→ failed (worker asked to stop)
 
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../proxy-core/config.js';
+import type { Config } from '../proxy-core/config/config.js';
 import type { StatsSnapshot } from '../proxy-core/stats.js';
 import { systemClock, type Clock } from './clock.js';
 import { toWorkerEnv, type Launcher, type WorkerExit, type WorkerProcess } from './launcher.js';
 import { HEALTHY_MS, MAX_CRASHES, restartDelay } from './restart-policy.js';
-import type { ProxyStatus } from './status.js';
+import type { ProxyStatus } from '../shared/status.js';
 
 /** The compiled worker entry, next to this module in dist/. */
 export const WORKER_ENTRY = fileURLToPath(new URL('../bin/proxy-worker.cjs', import.meta.url));

@@ -1,7 +1,7 @@
 // Traffic counters, kept off the hot path: a request is recorded once, when it ends, as a handful
 // of integer updates and one slot in a fixed ring; snapshots are built only when asked for.
 
-import { SCHEMAS, type SchemaId } from './schema.js';
+import { SCHEMAS, type SchemaId } from './http/schema.js';
 import type { UsageOutcome } from './usage/outcome.js';
 import { dayKey, UsageTotals, type UsageSnapshot } from './usage/totals.js';
 

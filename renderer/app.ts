@@ -1,7 +1,7 @@
 // The dashboard window's entry: subscribes to main's state through the preload bridge
 // (window.memex) and hands each state to the views. Bundled into one classic script.
 
-import type { DashboardState, MemexBridge } from '../main/dashboard-api.js';
+import type { DashboardState, MemexBridge } from '../shared/bridge.js';
 import { createCards } from './cards.js';
 import { createCopyEnvView } from './copy-env.js';
 import { byId, setText } from './dom.js';

@@ -2,10 +2,10 @@
 // each way, today's tokens, and requests per minute over the last 15 minutes. Cards are built
 // once per schema and updated in place.
 
-import type { DashboardState } from '../main/dashboard-api.js';
-import { SCHEMAS, type SchemaId } from '../proxy-core/schema.js';
+import type { DashboardState } from '../shared/bridge.js';
+import { SCHEMAS, type SchemaId } from '../proxy-core/http/schema.js';
 import type { SchemaTotals } from '../proxy-core/stats.js';
-import { tallyTokensText } from '../main/usage-summary.js';
+import { tallyTokensText } from '../shared/usage-text.js';
 import { createBarChart, type BarChart } from './chart.js';
 import { byId, element, setText } from './dom.js';
 import { SCHEMA_LABELS, formatBytes, formatCount, plural } from './format.js';

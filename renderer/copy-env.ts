@@ -1,8 +1,8 @@
 // "Copy env vars": pick a shell and a mode, see the exact lines (main/env.ts, the tray's own text
 // for the address the proxy really listens on), and copy them through main's clipboard.
 
-import type { DashboardState, MemexBridge } from '../main/dashboard-api.js';
-import { ENV_MODES, SHELLS, envSnippet, type EnvMode, type Shell } from '../main/env.js';
+import type { DashboardState, MemexBridge } from '../shared/bridge.js';
+import { ENV_MODES, SHELLS, envSnippet, type EnvMode, type Shell } from '../shared/env.js';
 import { byId, element, fillOptions, runAction, setHidden, setText } from './dom.js';
 
 const DEFAULT_MODE: EnvMode = 'base-url';

@@ -1,9 +1,9 @@
 // The window's header: the proxy's status (running, stopped, or the error and why), the address
 // clients use, the Start/Stop button, and the config-error banner beneath it.
 
-import type { DashboardState, MemexBridge } from '../main/dashboard-api.js';
-import { toClientOrigin } from '../main/env.js';
-import type { ProxyStatus } from '../main/status.js';
+import type { DashboardState, MemexBridge } from '../shared/bridge.js';
+import { toClientOrigin } from '../shared/env.js';
+import type { ProxyStatus } from '../shared/status.js';
 import { byId, runAction, setHidden, setText } from './dom.js';
 import { describeWhere, parseConfigError } from './format.js';
 

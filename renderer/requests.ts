@@ -2,8 +2,8 @@
 // fixed pool updated in place, so a live update costs at most 200 rows of text comparisons and
 // the user's scroll position and filter survive it.
 
-import type { DashboardState } from '../main/dashboard-api.js';
-import { SCHEMAS, type SchemaId } from '../proxy-core/schema.js';
+import type { DashboardState } from '../shared/bridge.js';
+import { SCHEMAS, type SchemaId } from '../proxy-core/http/schema.js';
 import { RECENT_LIMIT, type RequestRecord } from '../proxy-core/stats.js';
 import { byId, fillOptions, setHidden, setText } from './dom.js';
 import { createRowPool, type PooledRow } from './row-pool.js';

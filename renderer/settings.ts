@@ -2,8 +2,8 @@
 // (its path, an Open button, and its error with file and line). Controls show main's state; a
 // change goes to main, whose next state confirms it.
 
-import type { DashboardSetting, DashboardState, MemexBridge } from '../main/dashboard-api.js';
-import { SHELLS } from '../main/env.js';
+import type { DashboardSetting, DashboardState, MemexBridge } from '../shared/bridge.js';
+import { SHELLS } from '../shared/env.js';
 import { byId, fillOptions, runAction, setHidden, setText } from './dom.js';
 import { describeWhere, parseConfigError } from './format.js';
 

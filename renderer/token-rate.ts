@@ -4,7 +4,7 @@
 
 import type { RequestRecord } from '../proxy-core/stats.js';
 import type { DayTotals } from '../proxy-core/usage/totals.js';
-import { dayTokens, promptTokens } from '../main/usage-summary.js';
+import { dayTokens, promptTokens } from '../shared/usage-text.js';
 import { WINDOW_MINUTES } from './rate.js';
 
 const MINUTE_MS = 60_000;

@@ -1,7 +1,7 @@
 // HTTPS tunnels (CONNECT) by host, busiest first, with the totals. A tunnel reveals only its host,
 // so this is all memex knows of proxy-mode HTTPS traffic. List items are reused in place.
 
-import type { DashboardState } from '../main/dashboard-api.js';
+import type { DashboardState } from '../shared/bridge.js';
 import type { TunnelHost } from '../proxy-core/stats.js';
 import { byId, element, setHidden, setText } from './dom.js';
 import { SCHEMA_LABELS, formatBytes, formatCount } from './format.js';

@@ -2,15 +2,15 @@
 // last 15 minutes, and a row per model (requests, input, output, cache read and write, responses
 // without usage, cost). Rows are a pool reused in place, like the other tables.
 
-import type { DashboardState } from '../main/dashboard-api.js';
+import type { DashboardState } from '../shared/bridge.js';
 import {
   countedResponses,
   dayCostText,
   formatCost,
   formatTokens,
   promptTokens,
-} from '../main/usage-summary.js';
-import { costOf, type Pricing } from '../proxy-core/usage/pricing.js';
+} from '../shared/usage-text.js';
+import { costOf, type Pricing } from '../shared/pricing.js';
 import type { DayTotals, UsageTally } from '../proxy-core/usage/totals.js';
 import { createBarChart } from './chart.js';
 import { byId, setHidden, setText } from './dom.js';

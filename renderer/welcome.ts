@@ -1,8 +1,8 @@
 // The first-run view, in place of the requests table until any traffic arrives: the lines that
 // point a terminal at memex (for the address it really listens on) and a curl request to try.
 
-import type { DashboardState } from '../main/dashboard-api.js';
-import { envSnippet, toClientOrigin, type ListenAddress } from '../main/env.js';
+import type { DashboardState } from '../shared/bridge.js';
+import { envSnippet, toClientOrigin, type ListenAddress } from '../shared/env.js';
 import { byId, setHidden, setText } from './dom.js';
 
 export interface WelcomeView {

@@ -1,7 +1,7 @@
 // Body readers, one per framing (SSE, NDJSON, JSON), chosen from the family and the response's
 // content type. They see decoded bytes and say at the end what the body told about usage.
 
-import type { SchemaId } from '../schema.js';
+import type { SchemaId } from '../http/schema.js';
 import { LineParser, SseParser } from './framing.js';
 import { MAX_JSON_BYTES, parseJson, type UsageOutcome } from './outcome.js';
 import {

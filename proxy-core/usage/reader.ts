@@ -13,7 +13,7 @@
 
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import type { SchemaId } from '../schema.js';
+import type { SchemaId } from '../http/schema.js';
 import { createBodyReader, framingOf, type BodyReader } from './body.js';
 import type { UsageOutcome } from './outcome.js';
 

@@ -1,7 +1,7 @@
 // Per-family mapping from a body's usage object to normalized TokenCounts (see outcome.ts for
 // the meaning), and the whole-body reading used for JSON responses.
 
-import type { SchemaId } from '../schema.js';
+import type { SchemaId } from '../http/schema.js';
 import {
   isObject,
   toCount,

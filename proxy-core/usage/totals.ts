@@ -1,7 +1,7 @@
 // Running token totals per local day, per family and per model: fed one outcome per response,
 // snapshotted as plain JSON for persistence, reloaded from untrusted JSON and pruned by age.
 
-import { SCHEMAS, type SchemaId } from '../schema.js';
+import { SCHEMAS, type SchemaId } from '../http/schema.js';
 import { isObject, toCount, type UsageOutcome } from './outcome.js';
 
 /** Sums for one day and one family or model. Token fields have outcome.ts's meaning. */

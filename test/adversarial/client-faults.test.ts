@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { test, type TestContext } from 'node:test';
-import { DEFAULT_CONFIG } from '../../proxy-core/config.js';
+import { DEFAULT_CONFIG } from '../../proxy-core/config/config.js';
 import {
   assertHealthy,
   assertServes,

@@ -7,8 +7,8 @@ import { once } from 'node:events';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { test, type TestContext } from 'node:test';
-import type { Config } from '../../proxy-core/config.js';
-import { DEFAULT_CONFIG } from '../../proxy-core/config.js';
+import type { Config } from '../../proxy-core/config/config.js';
+import { DEFAULT_CONFIG } from '../../proxy-core/config/config.js';
 import { send } from '../helpers/client.js';
 import {
   assertServes,

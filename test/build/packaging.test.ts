@@ -78,10 +78,11 @@ const PACKAGED = [
   'package.json',
   'dist/main',
   'dist/proxy-core',
+  'dist/shared',
   'dist/bin/proxy-worker.cjs',
   'dist/renderer',
   'dist/icons/tray',
-  'proxy-core/examples/memex.yml',
+  'proxy-core/config/examples/memex.yml',
   'node_modules',
 ];
 
@@ -301,7 +302,7 @@ test('electron-builder --dir packs the app and production dependencies only, fus
     packaged.main,
     'dist/main/preload.cjs',
     'dist/bin/proxy-worker.cjs',
-    'proxy-core/examples/memex.yml',
+    'proxy-core/config/examples/memex.yml',
     ...RENDERER_FILES.map((file) => `dist/renderer/${file}`),
     ...iconFiles().map(({ name }) => `dist/icons/tray/${name}`),
     ...ICON_STATES.map((state) => `dist/icons/tray/${state}.ico`),

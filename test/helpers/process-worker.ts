@@ -5,7 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { WorkerMessage } from '../../proxy-core/protocol.js';
+import type { WorkerMessage } from '../../proxy-core/entry/protocol.js';
 import { killIfRunning, withGuard, type Exit } from './process-spawn.js';
 
 const WORKER = fileURLToPath(new URL('../../bin/proxy-worker.cjs', import.meta.url));

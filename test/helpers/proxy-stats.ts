@@ -3,8 +3,8 @@
 
 import { EventEmitter, once } from 'node:events';
 import type { TestContext } from 'node:test';
-import { DEFAULT_CONFIG, type Config } from '../../proxy-core/config.js';
-import { createProxy, type Proxy } from '../../proxy-core/server.js';
+import { DEFAULT_CONFIG, type Config } from '../../proxy-core/config/config.js';
+import { createProxy, type Proxy } from '../../proxy-core/http/server.js';
 import { createStats, type RequestRecord, type Stats } from '../../proxy-core/stats.js';
 
 /** Stats that emit 'requestEnded' (record), 'tunnelOpened', 'tunnelClosed' and 'tunnelFailed'. */

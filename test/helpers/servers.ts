@@ -5,8 +5,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { once } from 'node:events';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
-import { DEFAULT_CONFIG, type Config } from '../../proxy-core/config.js';
-import { createProxy, type Proxy } from '../../proxy-core/server.js';
+import { DEFAULT_CONFIG, type Config } from '../../proxy-core/config/config.js';
+import { createProxy, type Proxy } from '../../proxy-core/http/server.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

@@ -4,15 +4,15 @@
 
 import type { TestContext } from 'node:test';
 import type { Launcher, WorkerExit, WorkerProcess } from '../../main/launcher.js';
-import type { ProxyStatus } from '../../main/status.js';
+import type { ProxyStatus } from '../../shared/status.js';
 import type { Clock } from '../../main/clock.js';
 import {
   createSupervisor,
   type Supervisor,
   type SupervisorOptions,
 } from '../../main/supervisor.js';
-import { DEFAULT_CONFIG, type Config } from '../../proxy-core/config.js';
-import type { MainMessage, WorkerMessage } from '../../proxy-core/protocol.js';
+import { DEFAULT_CONFIG, type Config } from '../../proxy-core/config/config.js';
+import type { MainMessage, WorkerMessage } from '../../proxy-core/entry/protocol.js';
 import { withGuard } from './process-spawn.js';
 
 /** A proxy config on 127.0.0.1 port 0 with `overrides`. */

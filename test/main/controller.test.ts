@@ -232,7 +232,7 @@ test('Open config file creates the commented example in ~/.config when there is 
   );
   assert.deepEqual(app.opened, [expected]);
   const example = await readFile(
-    new URL('../../../proxy-core/examples/memex.yml', import.meta.url),
+    new URL('../../../proxy-core/config/examples/memex.yml', import.meta.url),
     'utf8',
   );
   assert.equal(await readFile(expected, 'utf8'), example);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { IpcMainInvokeEvent, WebContents } from 'electron';
-import { CHANNELS, type DashboardState } from '../../main/dashboard-api.js';
+import { CHANNELS, type DashboardState } from '../../shared/bridge.js';
 import {
   isTrustedSender,
   registerDashboardIpc,

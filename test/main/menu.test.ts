@@ -12,9 +12,9 @@ import {
   type TrayActions,
   type TrayState,
 } from '../../main/menu.js';
-import type { ProxyStatus } from '../../main/status.js';
-import { formatTokens } from '../../main/usage-summary.js';
-import type { SchemaId } from '../../proxy-core/schema.js';
+import type { ProxyStatus } from '../../shared/status.js';
+import { formatTokens } from '../../shared/usage-text.js';
+import type { SchemaId } from '../../proxy-core/http/schema.js';
 import type { UsageOutcome } from '../../proxy-core/usage/outcome.js';
 import { UsageTotals } from '../../proxy-core/usage/totals.js';
 

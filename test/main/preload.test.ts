@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { runInNewContext } from 'node:vm';
 import type { ContextBridge, IpcRenderer } from 'electron';
-import { CHANNELS, type DashboardState, type MemexBridge } from '../../main/dashboard-api.js';
+import { CHANNELS, type DashboardState, type MemexBridge } from '../../shared/bridge.js';
 
 const BUNDLE = new URL('../../main/preload.cjs', import.meta.url);
 

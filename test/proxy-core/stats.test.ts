@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SCHEMAS, type SchemaId } from '../../proxy-core/schema.js';
+import { SCHEMAS, type SchemaId } from '../../proxy-core/http/schema.js';
 import { createStats, RECENT_LIMIT, type RequestRecord } from '../../proxy-core/stats.js';
 
 /** A finished request; fields not given are a complete 200 with no bytes. */

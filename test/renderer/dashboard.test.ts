@@ -3,9 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { emptyStats, type FakeBridgePage } from '../../build/preview.js';
-import { envSnippet } from '../../main/env.js';
-import type { ProxyStatus } from '../../main/status.js';
-import type { SchemaId } from '../../proxy-core/schema.js';
+import { envSnippet } from '../../shared/env.js';
+import type { ProxyStatus } from '../../shared/status.js';
+import type { SchemaId } from '../../proxy-core/http/schema.js';
 import {
   MINUTE,
   TIME,

@@ -13,9 +13,9 @@ import {
   type FakeBridgePage,
   type RendererServer,
 } from '../../build/preview.js';
-import type { DashboardState } from '../../main/dashboard-api.js';
-import type { ProxyStatus } from '../../main/status.js';
-import type { SchemaId } from '../../proxy-core/schema.js';
+import type { DashboardState } from '../../shared/bridge.js';
+import type { ProxyStatus } from '../../shared/status.js';
+import type { SchemaId } from '../../proxy-core/http/schema.js';
 import type { RequestRecord, StatsSnapshot } from '../../proxy-core/stats.js';
 
 /** 2025-01-15 09:30:05 UTC: 5 s into a minute, so pushes within a test stay in known minutes. */

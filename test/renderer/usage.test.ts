@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import type { SchemaId } from '../../proxy-core/schema.js';
+import type { SchemaId } from '../../proxy-core/http/schema.js';
 import type { UsageOutcome } from '../../proxy-core/usage/outcome.js';
 import { UsageTotals, type DayTotals } from '../../proxy-core/usage/totals.js';
 import {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createUsageReader, type ResponseHead } from '../../../proxy-core/usage/reader.js';
 import type { TokenCounts, UsageOutcome } from '../../../proxy-core/usage/outcome.js';
-import { detectSchema, type SchemaId } from '../../../proxy-core/schema.js';
+import { detectSchema, type SchemaId } from '../../../proxy-core/http/schema.js';
 
 // Tests run from dist/test/proxy-core/usage/; fixtures are not compiled, so reach back to test/.
 const WIRE = new URL('../../../../test/fixtures/wire/', import.meta.url);

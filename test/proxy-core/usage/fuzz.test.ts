@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import type { SchemaId } from '../../../proxy-core/schema.js';
+import type { SchemaId } from '../../../proxy-core/http/schema.js';
 import { createUsageReader, type ResponseHead } from '../../../proxy-core/usage/reader.js';
 import { loadUsageFixtures, readUsage } from './feed.js';
 

@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+// memex-proxy: the proxy on its own, headless (DESIGN.md, "Headless command"). Prints
+// "listening on http://HOST:PORT" once it accepts connections, reloads its config file when it
+// changes, and on SIGINT/SIGTERM drains, then exits 0.
+
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { applyCliOptions, parseCliArgs, USAGE, type CliOptions } from './args.js';
+import { exposureProblem, type Config } from '../config/config.js';
+import { namedConfigFile, resolveConfig, type ResolvedConfig } from '../config/file.js';
+import { watchConfig, type WatchTargets } from '../config/watch.js';
+import { applyConfig } from './reload.js';
+import { createProxy, ListenError, type Proxy } from '../http/server.js';
+
+const DRAIN_MS = 10_000;
+
+async function main(argv: readonly string[]): Promise<void> {
+  const options = parseCliArgs(argv);
+  if ('error' in options) {
+    process.stderr.write(`memex-proxy: ${options.error}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (options.version) {
+    process.stdout.write(`memex-proxy ${readVersion()}\n`);
+    return;
+  }
+  const targets: WatchTargets = {
+    file: namedConfigFile(options.configFile, process.env),
+    searchDirs: [process.cwd(), homedir()],
+  };
+  let resolved: ResolvedConfig;
+  try {
+    resolved = await load(targets, options);
+  } catch (err) {
+    process.stderr.write(`memex-proxy: ${messageOf(err)}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (options.printConfig) {
+    process.stdout.write(
+      JSON.stringify({ ...redacted(resolved.config), source: resolved.source }, null, 2) + '\n',
+    );
+    return;
+  }
+  let proxy: Proxy;
+  try {
+    proxy = await createProxy(resolved.config);
+  } catch (err) {
+    process.stderr.write(
+      `memex-proxy: ${err instanceof ListenError ? err.message : `cannot start: ${messageOf(err)}`}\n`,
+    );
+    process.exitCode = 1;
+    return;
+  }
+  // Watch before announcing, so a change made right after the listening line is not missed.
+  serve(proxy, resolved.config, targets, options);
+  announce(proxy, resolved.source);
+}
+
+/**
+ * The effective config: defaults < file < environment < flags. Rejects one that would listen
+ * beyond loopback without credentials (DESIGN.md, Security defaults).
+ */
+async function load(targets: WatchTargets, options: CliOptions): Promise<ResolvedConfig> {
+  const resolved = await resolveConfig({ ...targets, env: process.env });
+  const config = applyCliOptions(resolved.config, options);
+  const problem = exposureProblem(config);
+  if (problem !== null) throw new Error(problem);
+  return { config, source: resolved.source };
+}
+
+// The password never reaches a terminal or a log.
+function redacted(config: Config): Config {
+  return config.auth === null
+    ? config
+    : { ...config, auth: { username: config.auth.username, password: '(hidden)' } };
+}
+
+function announce(proxy: Proxy, source: string | null): void {
+  const { host, port } = proxy.address();
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  process.stdout.write(
+    `memex-proxy listening on ${base}\n` +
+      `  proxy:     HTTP_PROXY=${base} HTTPS_PROXY=${base}\n` +
+      `  base URLs: ANTHROPIC_BASE_URL=${base}/anthropic OPENAI_BASE_URL=${base}/openai/v1\n` +
+      `  stats:     ${base}/_memex/stats\n` +
+      `  config:    ${source ?? 'no config file found, using defaults'}\n`,
+  );
+}
+
+function serve(
+  first: Proxy,
+  firstConfig: Config,
+  targets: WatchTargets,
+  options: CliOptions,
+): void {
+  let proxy = first;
+  let config = firstConfig;
+  let reloading = Promise.resolve();
+
+  // A failure inside one request must never end the process: report it and keep serving.
+  process.on('uncaughtException', (err) => {
+    process.stderr.write(
+      `memex-proxy: internal error (kept running): ${err.stack ?? err.message}\n`,
+    );
+  });
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(`memex-proxy: unhandled rejection (kept running): ${String(reason)}\n`);
+  });
+
+  const reload = async (): Promise<void> => {
+    let next: ResolvedConfig;
+    try {
+      next = await load(targets, options);
+    } catch (err) {
+      process.stderr.write(
+        `memex-proxy: ${messageOf(err)}\nmemex-proxy: kept the last good config\n`,
+      );
+      return;
+    }
+    const before = proxy;
+    try {
+      proxy = await applyConfig(proxy, config, next.config);
+    } catch (err) {
+      process.stderr.write(
+        `memex-proxy: ${messageOf(err)}\nmemex-proxy: kept the last good config\n`,
+      );
+      return;
+    }
+    if (JSON.stringify(next.config) === JSON.stringify(config)) return;
+    config = next.config;
+    process.stderr.write(
+      `memex-proxy: reloaded config from ${next.source ?? 'defaults (no config file)'}\n`,
+    );
+    if (proxy !== before) announce(proxy, next.source);
+  };
+  const watcher = watchConfig(targets, () => {
+    reloading = reloading.then(reload);
+  });
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      process.stderr.write(`memex-proxy: ${signal} again, exiting now\n`);
+      process.exit(0);
+    }
+    stopping = true;
+    watcher.close();
+    // close() stops listening before its first await, so once this notice is out, new
+    // connections are already refused (scripts and tests wait on it). A reload in flight may
+    // still swap in a new listener: that one is closed once it settles.
+    const closing = proxy;
+    const closed = Promise.all([closing.close(DRAIN_MS), reloading]).then(() =>
+      proxy === closing ? undefined : proxy.close(DRAIN_MS),
+    );
+    process.stderr.write(
+      `memex-proxy: ${signal}, finishing requests in flight (up to ${DRAIN_MS / 1000} s)\n`,
+    );
+    void closed.then(() => {
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+function readVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  const parsed = JSON.parse(text) as { version?: unknown };
+  return typeof parsed.version === 'string' ? parsed.version : 'unknown';
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+void main(process.argv.slice(2));

@@ -1,0 +1,31 @@
+// Applying a new config to a running proxy without dropping connections in flight: upstreams,
+// timeouts and CONNECT ports apply to new requests in place; a new host or port re-listens, the
+// old listener closing (and draining) only after the new one is up.
+
+import type { Config } from '../config/config.js';
+import { createProxy, type Proxy } from '../http/server.js';
+
+/** What a config change needs: nothing, an in-place update, or a new listener. */
+export function planReload(current: Config, next: Config): 'none' | 'update' | 'relisten' {
+  if (current.host !== next.host || current.port !== next.port) return 'relisten';
+  return JSON.stringify(current) === JSON.stringify(next) ? 'none' : 'update';
+}
+
+/**
+ * Applies `next` and resolves with the proxy now serving (the same one, or a new one sharing its
+ * stats). If the new address cannot be listened on, the old proxy keeps serving and this rejects.
+ */
+export async function applyConfig(proxy: Proxy, current: Config, next: Config): Promise<Proxy> {
+  switch (planReload(current, next)) {
+    case 'none':
+      return proxy;
+    case 'update':
+      proxy.update(next);
+      return proxy;
+    case 'relisten': {
+      const fresh = await createProxy(next, proxy.stats);
+      void proxy.close();
+      return fresh;
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// The contract between the dashboard window and the main process: the state the window shows,
+// the functions the preload bridge exposes to it (window.memex), and the IPC channel names. Types
+// and constants only, so the renderer, the preload and main all build against one definition.
+
+import type { StatsSnapshot } from '../proxy-core/stats.js';
+import type { Pricing } from './pricing.js';
+import type { DayTotals } from '../proxy-core/usage/totals.js';
+import type { EnvMode, Shell } from './env.js';
+import type { ProxyStatus } from './status.js';
+
+/** Everything the dashboard shows; sent whole on every change (batched, a few per second). */
+export interface DashboardState {
+  readonly status: ProxyStatus;
+  /** The tray's status line for `status` ("Running on 127.0.0.1:8080", "Port 8080 is in use"). */
+  readonly statusLine: string;
+  /** Latest worker stats; null before the first snapshot. */
+  readonly stats: StatsSnapshot | null;
+  /** A config error (file:line:col: key: message) while the last good config runs, or null. */
+  readonly configError: string | null;
+  /** The config file in use, or null when none exists yet. */
+  readonly configPath: string | null;
+  /**
+   * Today's token totals (local date) per schema and per model, kept by the app across worker
+   * and app restarts; null before the first token is counted today.
+   */
+  readonly usageToday: DayTotals | null;
+  /** The config's `pricing:` (already validated), for costs; `{}` when none is configured. */
+  readonly pricing: Pricing;
+  readonly settings: {
+    readonly startProxyOnLaunch: boolean;
+    readonly autostart: boolean;
+    readonly defaultShell: Shell;
+  };
+  /** When this state was made, ms since the epoch (the renderer's charts use it as "now"). */
+  readonly time: number;
+}
+
+/** The settings the dashboard can change. */
+export type DashboardSetting =
+  | { readonly key: 'startProxyOnLaunch'; readonly value: boolean }
+  | { readonly key: 'autostart'; readonly value: boolean }
+  | { readonly key: 'defaultShell'; readonly value: Shell };
+
+/** What the preload exposes as `window.memex`: a few typed functions and one subscription. */
+export interface MemexBridge {
+  /** Calls `listener` with the current state at once, then on every change; returns unsubscribe. */
+  onState(listener: (state: DashboardState) => void): () => void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Copies the env-var text for `shell` × `mode` (the tray's own function) to the clipboard. */
+  copyEnv(shell: Shell, mode: EnvMode): Promise<void>;
+  openConfig(): Promise<void>;
+  setSetting(setting: DashboardSetting): Promise<void>;
+}
+
+/** IPC channels, all namespaced `memex:`. */
+export const CHANNELS = {
+  /** main → window: a DashboardState. */
+  state: 'memex:state',
+  /** window → main (invoke): the window asks for the current state once it has subscribed. */
+  getState: 'memex:get-state',
+  start: 'memex:start',
+  stop: 'memex:stop',
+  copyEnv: 'memex:copy-env',
+  openConfig: 'memex:open-config',
+  setSetting: 'memex:set-setting',
+} as const;

@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  type ConfigFormat,
+} from '../../../proxy-core/config/config.js';
+import { locateTomlKey, parseConfig } from '../../../proxy-core/config/parse.js';
+
+test('an empty file or a comment-only file gives the defaults', () => {
+  for (const [text, format] of [
+    ['', 'yaml'],
+    ['# nothing\n', 'yaml'],
+    ['', 'toml'],
+    ['# nothing\n', 'toml'],
+  ] as const) {
+    assert.deepEqual(parseConfig(text, format, 'f'), DEFAULT_CONFIG);
+  }
+});
+
+test('YAML and TOML with every key give the same Config', () => {
+  const yaml = `host: 127.0.0.2
+port: 9000
+upstreams:
+  openai: http://127.0.0.1:1234/v1base
+  gemini: https://generativelanguage.googleapis.com
+connect_ports: [443, 8443]
+timeouts:
+  header_ms: 500
+  connect_ms: 1000
+  response_header_ms: 2000
+  stream_idle_ms: 3000
+  tunnel_idle_ms: 4000
+auth:
+  username: lan
+  password: "s3cret:pass"
+pricing:
+  claude-sonnet-4*:
+    input_per_mtok: 3
+    output_per_mtok: 15
+    cache_read_per_mtok: 0.3
+    cache_write_per_mtok: 3.75
+  "*":
+    output_per_mtok: 1
+`;
+  const toml = `host = "127.0.0.2"
+port = 9000
+connect_ports = [443, 8443]
+
+[upstreams]
+openai = "http://127.0.0.1:1234/v1base"
+gemini = "https://generativelanguage.googleapis.com"
+
+[timeouts]
+header_ms = 500
+connect_ms = 1000
+response_header_ms = 2000
+stream_idle_ms = 3000
+tunnel_idle_ms = 4000
+
+[auth]
+username = "lan"
+password = "s3cret:pass"
+
+[pricing."claude-sonnet-4*"]
+input_per_mtok = 3
+output_per_mtok = 15
+cache_read_per_mtok = 0.3
+cache_write_per_mtok = 3.75
+
+[pricing."*"]
+output_per_mtok = 1
+`;
+  const expected = {
+    host: '127.0.0.2',
+    port: 9000,
+    upstreams: {
+      anthropic: 'https://api.anthropic.com',
+      openai: 'http://127.0.0.1:1234/v1base',
+      gemini: 'https://generativelanguage.googleapis.com',
+    },
+    connect_ports: [443, 8443],
+    timeouts: {
+      header_ms: 500,
+      connect_ms: 1000,
+      response_header_ms: 2000,
+      stream_idle_ms: 3000,
+      tunnel_idle_ms: 4000,
+    },
+    auth: { username: 'lan', password: 's3cret:pass' },
+    pricing: {
+      'claude-sonnet-4*': {
+        input_per_mtok: 3,
+        output_per_mtok: 15,
+        cache_read_per_mtok: 0.3,
+        cache_write_per_mtok: 3.75,
+      },
+      '*': { output_per_mtok: 1 },
+    },
+  };
+  assert.deepEqual(parseConfig(yaml, 'yaml', 'memex.yml'), expected);
+  assert.deepEqual(parseConfig(toml, 'toml', 'memex.toml'), expected);
+});
+
+test('keys left out keep their defaults and upstreams merge by name', () => {
+  const config = parseConfig('upstreams:\n  ollama: http://127.0.0.1:11434\n', 'yaml', 'f');
+  assert.equal(config.port, 8080);
+  assert.equal(config.host, '127.0.0.1');
+  assert.deepEqual(Object.keys(config.upstreams), ['anthropic', 'openai', 'ollama']);
+  assert.deepEqual(config.timeouts, DEFAULT_CONFIG.timeouts);
+});
+
+// Each row: the file's text and the exact message memex prints for it.
+const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
+  [
+    'yaml',
+    'memex.yml',
+    'prot: 80\n',
+    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'port: 8080\nupstreams:\n  anthropic: https://api.anthropic.com\n\n\n\n  openai: "htp://x"\n',
+    'memex.yml:7:3: upstreams.openai: "htp://x" is not an http(s) URL',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'port: 70000\n',
+    'memex.yml:1:1: port: 70000 is not a port from 0 to 65535',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'port: "8080"\n',
+    'memex.yml:1:1: port: "8080" is not a port from 0 to 65535',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'timeouts:\n  connect_ms: -5\n',
+    'memex.yml:2:3: timeouts.connect_ms: -5 is not a positive whole number of milliseconds',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'timeouts:\n  conect_ms: 5\n',
+    'memex.yml:2:3: timeouts.conect_ms: unknown key (did you mean "connect_ms"?); known keys: header_ms, connect_ms, response_header_ms, stream_idle_ms, tunnel_idle_ms',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'connect_ports: [443, 0]\n',
+    'memex.yml:1:1: connect_ports.1: 0 is not a port from 1 to 65535',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'connect_ports: 443\n',
+    'memex.yml:1:1: connect_ports: expected a list of ports, e.g. [443]',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'upstreams: https://x\n',
+    'memex.yml:1:1: upstreams: expected a mapping of name: URL',
+  ],
+  ['yaml', 'memex.yml', 'host: ""\n', 'memex.yml:1:1: host: "" is not a host name or address'],
+  [
+    'yaml',
+    'memex.yml',
+    '- 1\n- 2\n',
+    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts, auth, pricing)',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'pricing:\n  claude-*:\n    input_per_mtok: -3\n',
+    'memex.yml:3:5: pricing.claude-*.input_per_mtok: -3 is not a price (a number ≥ 0)',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'pricing:\n  gpt-*:\n    output_per_mtk: 8\n',
+    'memex.yml:3:5: pricing.gpt-*.output_per_mtk: unknown key (did you mean "output_per_mtok"?); known keys: input_per_mtok, output_per_mtok, cache_read_per_mtok, cache_write_per_mtok',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'pricing:\n  gpt-*: 8\n',
+    'memex.yml:2:3: pricing.gpt-*: expected a mapping of rates per million tokens',
+  ],
+  [
+    'toml',
+    'memex.toml',
+    '[pricing."gpt-*"]\ninput_per_mtok = "2"\n',
+    'memex.toml:2:1: pricing.gpt-*.input_per_mtok: "2" is not a price (a number ≥ 0)',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'port: 80\nport: 81\n',
+    'memex.yml:2:1: YAML syntax error: Map keys must be unique',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'upstreams:\n  a: : b\n',
+    'memex.yml:2:6: YAML syntax error: Nested mappings are not allowed in compact mappings',
+  ],
+  [
+    'toml',
+    'memex.toml',
+    'prot = 80\n',
+    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing',
+  ],
+  [
+    'toml',
+    'memex.toml',
+    'port = 8080\n\n[upstreams]\nopenai = "htp://x"\n',
+    'memex.toml:4:1: upstreams.openai: "htp://x" is not an http(s) URL',
+  ],
+  [
+    'toml',
+    'memex.toml',
+    '[timeouts]\nstream_idle_ms = 0\n',
+    'memex.toml:2:1: timeouts.stream_idle_ms: 0 is not a positive whole number of milliseconds',
+  ],
+  [
+    'toml',
+    'memex.toml',
+    'timeouts.connect_ms = 1.5\n',
+    'memex.toml:1:1: timeouts.connect_ms: 1.5 is not a positive whole number of milliseconds',
+  ],
+  [
+    'toml',
+    'memex.toml',
+    'port = 8080\nhost = \n',
+    'memex.toml:2:8: TOML syntax error: invalid value',
+  ],
+];
+
+test('every invalid config is an error naming file, line, column and key path', () => {
+  for (const [format, file, text, message] of INVALID) {
+    assert.throws(
+      () => parseConfig(text, format, file),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError, `${file}: ${text}`);
+        assert.equal(err.message, message);
+        assert.equal(err.file, file);
+        return true;
+      },
+    );
+  }
+});
+
+test('several problems are all reported, one line each', () => {
+  assert.throws(
+    () => parseConfig('port: -1\nhots: x\n', 'yaml', 'memex.yml'),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.issues.length, 2);
+      assert.equal(err.keyPath, 'hots');
+      assert.equal(err.line, 2);
+      assert.match(err.message, /^memex\.yml:2:1: hots: unknown key \(did you mean "host"\?\)/);
+      assert.match(err.message, /\nmemex\.yml:1:1: port: -1 is not a port from 0 to 65535$/);
+      return true;
+    },
+  );
+});
+
+test('locateTomlKey finds keys under table headers and dotted keys', () => {
+  const text = 'port = 1\n[upstreams]\n  a = "x"\n[timeouts]\nconnect_ms = 3\n';
+  assert.deepEqual(locateTomlKey(text, ['port']), { line: 1, column: 1 });
+  assert.deepEqual(locateTomlKey(text, ['upstreams', 'a']), { line: 3, column: 3 });
+  assert.deepEqual(locateTomlKey(text, ['timeouts', 'connect_ms']), { line: 5, column: 1 });
+  assert.deepEqual(locateTomlKey(text, ['timeouts']), { line: 4, column: 1 });
+  assert.equal(locateTomlKey(text, ['missing']), undefined);
+});
