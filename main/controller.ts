@@ -3,7 +3,7 @@
 // it Electron's pieces (clipboard, shell, window, app) as plain functions.
 
 import type { Config } from '../proxy-core/config/config.js';
-import type { StatsSnapshot } from '../proxy-core/stats.js';
+import type { StatsSnapshot } from '../shared/snapshot.js';
 import { dayKey, type DayTotals } from '../proxy-core/usage/totals.js';
 import {
   ensureConfigFile,

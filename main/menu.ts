@@ -3,10 +3,10 @@
 // to show. No Electron at runtime: the template is plain data (Electron's own option type).
 
 import type { MenuItemConstructorOptions } from 'electron';
-import { SCHEMA_LABELS, type SchemaId } from '../proxy-core/http/schema.js';
-import type { StatsSnapshot } from '../proxy-core/stats.js';
+import { SCHEMA_LABELS, type SchemaId } from '../shared/schemas.js';
+import type { StatsSnapshot } from '../shared/snapshot.js';
 import type { Pricing } from '../shared/pricing.js';
-import type { DayTotals } from '../proxy-core/usage/totals.js';
+import type { DayTotals } from '../shared/usage.js';
 import { ENV_MODES, SHELLS, type EnvMode, type Shell } from '../shared/env.js';
 import type { ProxyStatus } from '../shared/status.js';
 import { dayCostText, dayTokens, formatTokens, tallyTokensText } from '../shared/usage-text.js';

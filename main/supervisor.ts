@@ -9,7 +9,7 @@
 
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../proxy-core/config/config.js';
-import type { StatsSnapshot } from '../proxy-core/stats.js';
+import type { StatsSnapshot } from '../shared/snapshot.js';
 import { systemClock, type Clock } from './clock.js';
 import { toWorkerEnv, type Launcher, type WorkerExit, type WorkerProcess } from './launcher.js';
 import { HEALTHY_MS, MAX_CRASHES, restartDelay } from './restart-policy.js';

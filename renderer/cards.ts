@@ -3,8 +3,8 @@
 // once per schema and updated in place.
 
 import type { DashboardState } from '../shared/bridge.js';
-import { SCHEMAS, type SchemaId } from '../proxy-core/http/schema.js';
-import type { SchemaTotals } from '../proxy-core/stats.js';
+import { SCHEMAS, type SchemaId } from '../shared/schemas.js';
+import type { SchemaTotals } from '../shared/snapshot.js';
 import { tallyTokensText } from '../shared/usage-text.js';
 import { createBarChart, type BarChart } from './chart.js';
 import { byId, element, setText } from './dom.js';

@@ -1,9 +1,9 @@
 // How the dashboard writes numbers and names: byte sizes, durations, clock times, counts, schema
 // labels and request paths. Pure functions; clock times are in the machine's time zone.
 
-import { SCHEMA_LABELS } from '../proxy-core/http/schema.js';
-import type { RequestRecord } from '../proxy-core/stats.js';
-import type { UsageOutcome } from '../proxy-core/usage/outcome.js';
+import { SCHEMA_LABELS } from '../shared/schemas.js';
+import type { RequestRecord } from '../shared/snapshot.js';
+import type { UsageOutcome } from '../shared/usage.js';
 import { formatTokens, promptTokens } from '../shared/usage-text.js';
 
 export { SCHEMA_LABELS };

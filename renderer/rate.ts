@@ -2,8 +2,8 @@
 // each snapshot's increase over the previous one is added to the minute of the state's time.
 // Memory and work per snapshot are fixed (15 buckets per schema), whatever the total history.
 
-import { SCHEMAS, type SchemaId } from '../proxy-core/http/schema.js';
-import type { StatsSnapshot } from '../proxy-core/stats.js';
+import { SCHEMAS, type SchemaId } from '../shared/schemas.js';
+import type { StatsSnapshot } from '../shared/snapshot.js';
 
 /** How many one-minute buckets the chart shows. */
 export const WINDOW_MINUTES = 15;

@@ -3,8 +3,8 @@
 // the user's scroll position and filter survive it.
 
 import type { DashboardState } from '../shared/bridge.js';
-import { SCHEMAS, type SchemaId } from '../proxy-core/http/schema.js';
-import { RECENT_LIMIT, type RequestRecord } from '../proxy-core/stats.js';
+import { SCHEMAS, type SchemaId } from '../shared/schemas.js';
+import { RECENT_LIMIT, type RequestRecord } from '../shared/snapshot.js';
 import { byId, fillOptions, setHidden, setText } from './dom.js';
 import { createRowPool, type PooledRow } from './row-pool.js';
 import {

@@ -2,8 +2,8 @@
 // today's running total is compared between states and the increase lands in the state's minute.
 // The total drops at midnight (a new day starts from zero); what the new day counted is added.
 
-import type { RequestRecord } from '../proxy-core/stats.js';
-import type { DayTotals } from '../proxy-core/usage/totals.js';
+import type { RequestRecord } from '../shared/snapshot.js';
+import type { DayTotals } from '../shared/usage.js';
 import { dayTokens, promptTokens } from '../shared/usage-text.js';
 import { WINDOW_MINUTES } from './rate.js';
 

@@ -2,7 +2,7 @@
 // so this is all memex knows of proxy-mode HTTPS traffic. List items are reused in place.
 
 import type { DashboardState } from '../shared/bridge.js';
-import type { TunnelHost } from '../proxy-core/stats.js';
+import type { TunnelHost } from '../shared/snapshot.js';
 import { byId, element, setHidden, setText } from './dom.js';
 import { SCHEMA_LABELS, formatBytes, formatCount } from './format.js';
 

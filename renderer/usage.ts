@@ -11,7 +11,7 @@ import {
   promptTokens,
 } from '../shared/usage-text.js';
 import { costOf, type Pricing } from '../shared/pricing.js';
-import type { DayTotals, UsageTally } from '../proxy-core/usage/totals.js';
+import type { DayTotals, UsageTally } from '../shared/usage.js';
 import { createBarChart } from './chart.js';
 import { byId, setHidden, setText } from './dom.js';
 import { createRowPool, type PooledRow } from './row-pool.js';

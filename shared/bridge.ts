@@ -2,9 +2,9 @@
 // the functions the preload bridge exposes to it (window.memex), and the IPC channel names. Types
 // and constants only, so the renderer, the preload and main all build against one definition.
 
-import type { StatsSnapshot } from '../proxy-core/stats.js';
+import type { StatsSnapshot } from './snapshot.js';
 import type { Pricing } from './pricing.js';
-import type { DayTotals } from '../proxy-core/usage/totals.js';
+import type { DayTotals } from './usage.js';
 import type { EnvMode, Shell } from './env.js';
 import type { ProxyStatus } from './status.js';
 

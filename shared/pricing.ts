@@ -1,7 +1,7 @@
 // Pricing: user-configured rates per model-name glob, and the cost of one response's tokens.
 // memex ships no prices; a model no pattern matches has no cost (undefined), not a zero one.
 
-import type { TokenCounts } from '../proxy-core/usage/outcome.js';
+import type { TokenCounts } from './usage.js';
 
 /** Rates in currency units (the user's choice, typically USD) per million tokens. */
 export interface ModelPrice {

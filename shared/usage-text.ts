@@ -3,7 +3,7 @@
 // menu (main) and the window (renderer) share one wording.
 
 import { costOf, type Pricing } from './pricing.js';
-import type { DayTotals, UsageTally } from '../proxy-core/usage/totals.js';
+import type { DayTotals, UsageTally } from './usage.js';
 
 const TOKEN_UNITS = ['k', 'M', 'B'] as const;
 

@@ -1,29 +1,9 @@
 // API schema detection: a pure function of the request path, driven by one table, so adding a
 // schema is one line. Also classifies CONNECT hosts, the only thing a tunnel reveals.
 
-/** The API family a request speaks. */
-export type SchemaId =
-  'anthropic' | 'openai' | 'openai-responses' | 'gemini' | 'ollama' | 'unknown';
+import type { SchemaId } from '../../shared/schemas.js';
 
-/** Every schema, in the order the UI lists them. */
-export const SCHEMAS: readonly SchemaId[] = [
-  'anthropic',
-  'openai',
-  'openai-responses',
-  'gemini',
-  'ollama',
-  'unknown',
-];
-
-/** Display names, as the tray menu and the dashboard write them. */
-export const SCHEMA_LABELS: Readonly<Record<SchemaId, string>> = {
-  anthropic: 'Anthropic',
-  openai: 'OpenAI',
-  'openai-responses': 'OpenAI Responses',
-  gemini: 'Gemini',
-  ollama: 'Ollama',
-  unknown: 'Other',
-};
+export { SCHEMAS, SCHEMA_LABELS, type SchemaId } from '../../shared/schemas.js';
 
 // First match wins. Paths come from shared/fixtures/wire/paths.json (real SDK traffic); the query
 // string is never consulted. Vertex and Bedrock rows sit before the generic Gemini row because

@@ -2,33 +2,10 @@
 // snapshotted as plain JSON for persistence, reloaded from untrusted JSON and pruned by age.
 
 import { SCHEMAS, type SchemaId } from '../http/schema.js';
-import { isObject, toCount, type UsageOutcome } from './outcome.js';
+import type { DayTotals, UsageOutcome, UsageSnapshot, UsageTally } from '../../shared/usage.js';
+import { isObject, toCount } from './outcome.js';
 
-/** Sums for one day and one family or model. Token fields have outcome.ts's meaning. */
-export interface UsageTally {
-  /** Responses added, whatever their outcome. */
-  requests: number;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-  /** Responses whose outcome was `unknown` (tokens not in the body). */
-  unknown: number;
-  /** Responses whose outcome was `unparsed` (body malformed or undecodable). */
-  unparsed: number;
-}
-
-/** One day's sums. Model keys are upstream names; `''` collects responses naming no model. */
-export interface DayTotals {
-  schemas: Partial<Record<SchemaId, UsageTally>>;
-  models: Record<string, UsageTally>;
-}
-
-/** The JSON form of UsageTotals, keyed by local date `YYYY-MM-DD`. */
-export interface UsageSnapshot {
-  version: 1;
-  days: Record<string, DayTotals>;
-}
+export type { DayTotals, UsageSnapshot, UsageTally } from '../../shared/usage.js';
 
 /** Days kept by default when pruning: a month and a day of slack. */
 export const DEFAULT_KEEP_DAYS = 31;

@@ -1,0 +1,26 @@
+// The API families memex tells apart, as every process names them: ids, their order and their
+// display names. Detection (which family a path speaks) is proxy-core's (http/schema.ts).
+
+/** The API family a request speaks. */
+export type SchemaId =
+  'anthropic' | 'openai' | 'openai-responses' | 'gemini' | 'ollama' | 'unknown';
+
+/** Every schema, in the order the UI lists them. */
+export const SCHEMAS: readonly SchemaId[] = [
+  'anthropic',
+  'openai',
+  'openai-responses',
+  'gemini',
+  'ollama',
+  'unknown',
+];
+
+/** Display names, as the tray menu and the dashboard write them. */
+export const SCHEMA_LABELS: Readonly<Record<SchemaId, string>> = {
+  anthropic: 'Anthropic',
+  openai: 'OpenAI',
+  'openai-responses': 'OpenAI Responses',
+  gemini: 'Gemini',
+  ollama: 'Ollama',
+  unknown: 'Other',
+};
