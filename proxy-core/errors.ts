@@ -1,5 +1,6 @@
-// Errors memex makes: stable codes, and the one table that maps a socket errno to a code and a
-// code to an HTTP status (STYLE.md, Errors).
+// Errors memex makes, each with a stable code: ProxyError for what a client is answered,
+// ConfigError for configuration, ListenError for a listener that could not open; and the one
+// table that maps a socket errno to a code and a code to an HTTP status (STYLE.md, Errors).
 
 /** Codes of failures that memex answers for itself, tagged `x-memex-error: CODE`. */
 export type ProxyErrorCode =
@@ -18,8 +19,7 @@ export type ProxyErrorCode =
   | 'HOST_REFUSED'
   | 'DESTINATION_FORBIDDEN'
   | 'PROXY_AUTH_REQUIRED'
-  | 'LOOP_DETECTED'
-  | 'INTERNAL';
+  | 'LOOP_DETECTED';
 
 const STATUS: Readonly<Record<ProxyErrorCode, number>> = {
   UPSTREAM_REFUSED: 502,
@@ -39,7 +39,6 @@ const STATUS: Readonly<Record<ProxyErrorCode, number>> = {
   PROXY_AUTH_REQUIRED: 407,
   // RFC 5842 §7.2: the one standard status for a request that would loop.
   LOOP_DETECTED: 508,
-  INTERNAL: 500,
 };
 
 const ERRNO: Readonly<Record<string, ProxyErrorCode>> = {
@@ -57,16 +56,14 @@ const ERRNO: Readonly<Record<string, ProxyErrorCode>> = {
   ETIMEDOUT: 'UPSTREAM_CONNECT_TIMEOUT',
 };
 
-/** A failure memex reports to the client itself; `status` is the HTTP status it answers with. */
+/** A failure memex reports to the client itself, answered with `toStatus(code)`. */
 export class ProxyError extends Error {
   readonly code: ProxyErrorCode;
-  readonly status: number;
 
   constructor(code: ProxyErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ProxyError';
     this.code = code;
-    this.status = STATUS[code];
   }
 }
 
@@ -107,4 +104,95 @@ function isTlsErrno(errno: string): boolean {
 /** The JSON body of every memex-generated error: `{"error":{"type":"proxy_error",…}}`. */
 export function toErrorBody(code: ProxyErrorCode, message: string): string {
   return JSON.stringify({ error: { type: 'proxy_error', code, message } });
+}
+
+export type ConfigErrorCode =
+  'CONFIG_INVALID' | 'CONFIG_SYNTAX' | 'CONFIG_NOT_FOUND' | 'CONFIG_UNREADABLE';
+
+/** One problem in a config, located as precisely as the parser allows. */
+export interface ConfigIssue {
+  /** Dotted key path (`upstreams.openai`); '' for the document itself. */
+  readonly keyPath: string;
+  readonly message: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/**
+ * A config that cannot be used. Its message has one line per issue, each
+ * `FILE:LINE:COLUMN: KEY.PATH: what is wrong` (no location when `file` is '': a config that is
+ * wrong as a whole, like an exposed listener without credentials).
+ */
+export class ConfigError extends Error {
+  readonly code: ConfigErrorCode;
+  readonly file: string;
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(
+    code: ConfigErrorCode,
+    file: string,
+    issues: readonly ConfigIssue[],
+    options?: { cause?: unknown },
+  ) {
+    super(issues.map((issue) => formatIssue(file, issue)).join('\n'), options);
+    this.name = 'ConfigError';
+    this.code = code;
+    this.file = file;
+    this.issues = issues;
+  }
+
+  /** Key path of the first issue. */
+  get keyPath(): string {
+    return this.issues[0]?.keyPath ?? '';
+  }
+
+  /** Line of the first issue, when known. */
+  get line(): number | undefined {
+    return this.issues[0]?.line;
+  }
+}
+
+function formatIssue(file: string, issue: ConfigIssue): string {
+  const where =
+    issue.line === undefined
+      ? file
+      : issue.column === undefined
+        ? `${file}:${issue.line}`
+        : `${file}:${issue.line}:${issue.column}`;
+  const key = issue.keyPath === '' ? '' : `${issue.keyPath}: `;
+  return where === '' ? `${key}${issue.message}` : `${where}: ${key}${issue.message}`;
+}
+
+export type ListenErrorCode =
+  'PORT_IN_USE' | 'ADDRESS_UNAVAILABLE' | 'PERMISSION_DENIED' | 'LISTEN_FAILED';
+
+/** Why the proxy could not listen. */
+export class ListenError extends Error {
+  readonly code: ListenErrorCode;
+  readonly host: string;
+  readonly port: number;
+
+  constructor(host: string, port: number, cause: unknown) {
+    const errno = errnoOf(cause);
+    const code: ListenErrorCode =
+      errno === 'EADDRINUSE'
+        ? 'PORT_IN_USE'
+        : errno === 'EADDRNOTAVAIL' || errno === 'ENOTFOUND'
+          ? 'ADDRESS_UNAVAILABLE'
+          : errno === 'EACCES'
+            ? 'PERMISSION_DENIED'
+            : 'LISTEN_FAILED';
+    const where = `${host}:${port}`;
+    const messages: Readonly<Record<ListenErrorCode, string>> = {
+      PORT_IN_USE: `port ${port} on ${host} is already in use; pick another with --port (0 picks any free port)`,
+      ADDRESS_UNAVAILABLE: `cannot listen on ${where}: ${host} is not an address of this machine`,
+      PERMISSION_DENIED: `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`,
+      LISTEN_FAILED: `cannot listen on ${where}: ${errno ?? String(cause)}`,
+    };
+    super(messages[code], { cause });
+    this.name = 'ListenError';
+    this.code = code;
+    this.host = host;
+    this.port = port;
+  }
 }

@@ -1,6 +1,8 @@
 // The tray's "Copy env vars" text: the lines that point a terminal at memex (proxy variables or
 // SDK base URLs) and the lines that take it off again, for bash/zsh, fish, PowerShell and cmd.
 
+import { bareHost } from './address.js';
+
 /** Shells the menu offers, in menu order, with their labels. */
 export const SHELLS = [
   { id: 'bash', label: 'bash / zsh' },
@@ -44,7 +46,7 @@ const UNSPECIFIED: ReadonlyMap<string, string> = new Map([
  * `http://[::1]:8080`: IPv6 in brackets (RFC 3986 §3.2.2), unspecified hosts made loopback.
  */
 export function toClientOrigin(address: ListenAddress): string {
-  const bare = address.host.replace(/^\[(.*)\]$/, '$1');
+  const bare = bareHost(address.host);
   const host = UNSPECIFIED.get(bare) ?? bare;
   return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }

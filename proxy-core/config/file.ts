@@ -3,8 +3,8 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, DEFAULT_CONFIG, type Config, type ConfigFormat } from './config.js';
-import { errnoOf } from '../errors.js';
+import { ConfigError, errnoOf } from '../errors.js';
+import { DEFAULT_CONFIG, type Config, type ConfigFormat } from './config.js';
 
 /** File names searched in each directory, in this order; the first that exists wins. */
 export const CONFIG_FILE_NAMES = [

@@ -3,7 +3,9 @@
 
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { ConfigError, DEFAULT_CONFIG, toConfig, type Config, type ConfigFormat } from './config.js';
+import { ConfigError } from '../errors.js';
+import { DEFAULT_CONFIG, type Config, type ConfigFormat } from './config.js';
+import { toConfig } from './validate.js';
 
 /** Parses config text in `format`; `file` is only used to name the file in errors. */
 export function parseConfig(

@@ -2,7 +2,8 @@
 // message is a row in a table test.
 
 import { parseArgs } from 'node:util';
-import { isHttpUrl, isUpstreamName, type Config } from '../config/config.js';
+import type { Config } from '../config/config.js';
+import { isHttpUrl, isUpstreamName } from '../config/validate.js';
 
 /** What the command line asks for; absent fields leave the config as it is. */
 export interface CliOptions {

@@ -5,12 +5,15 @@
 
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { applyCliOptions, parseCliArgs, USAGE, type CliOptions } from './args.js';
-import { exposureProblem, type Config } from '../config/config.js';
+import { isDeepStrictEqual } from 'node:util';
+import { toClientOrigin } from '../../shared/env.js';
+import type { Config } from '../config/config.js';
 import { namedConfigFile, resolveConfig, type ResolvedConfig } from '../config/file.js';
 import { watchConfig, type WatchTargets } from '../config/watch.js';
+import { ConfigError, ListenError } from '../errors.js';
+import { createProxy, type Proxy } from '../http/server.js';
+import { applyCliOptions, parseCliArgs, USAGE, type CliOptions } from './args.js';
 import { applyConfig } from './reload.js';
-import { createProxy, ListenError, type Proxy } from '../http/server.js';
 
 const DRAIN_MS = 10_000;
 
@@ -51,10 +54,12 @@ async function main(argv: readonly string[]): Promise<void> {
   try {
     proxy = await createProxy(resolved.config);
   } catch (err) {
+    // A config that must not be served is the user's to fix, like a bad file: exit 2.
+    const known = err instanceof ListenError || err instanceof ConfigError;
     process.stderr.write(
-      `memex-proxy: ${err instanceof ListenError ? err.message : `cannot start: ${messageOf(err)}`}\n`,
+      `memex-proxy: ${known ? err.message : `cannot start: ${messageOf(err)}`}\n`,
     );
-    process.exitCode = 1;
+    process.exitCode = err instanceof ConfigError ? 2 : 1;
     return;
   }
   // Watch before announcing, so a change made right after the listening line is not missed.
@@ -62,16 +67,10 @@ async function main(argv: readonly string[]): Promise<void> {
   announce(proxy, resolved.source);
 }
 
-/**
- * The effective config: defaults < file < environment < flags. Rejects one that would listen
- * beyond loopback without credentials (DESIGN.md, Security defaults).
- */
+/** The effective config: defaults < file < environment < flags. */
 async function load(targets: WatchTargets, options: CliOptions): Promise<ResolvedConfig> {
   const resolved = await resolveConfig({ ...targets, env: process.env });
-  const config = applyCliOptions(resolved.config, options);
-  const problem = exposureProblem(config);
-  if (problem !== null) throw new Error(problem);
-  return { config, source: resolved.source };
+  return { config: applyCliOptions(resolved.config, options), source: resolved.source };
 }
 
 // The password never reaches a terminal or a log.
@@ -82,8 +81,8 @@ function redacted(config: Config): Config {
 }
 
 function announce(proxy: Proxy, source: string | null): void {
-  const { host, port } = proxy.address();
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // The address clients use: a listener on every interface is reached through loopback.
+  const base = toClientOrigin(proxy.address());
   process.stdout.write(
     `memex-proxy listening on ${base}\n` +
       `  proxy:     HTTP_PROXY=${base} HTTPS_PROXY=${base}\n` +
@@ -132,7 +131,7 @@ function serve(
       );
       return;
     }
-    if (JSON.stringify(next.config) === JSON.stringify(config)) return;
+    if (isDeepStrictEqual(next.config, config)) return;
     config = next.config;
     process.stderr.write(
       `memex-proxy: reloaded config from ${next.source ?? 'defaults (no config file)'}\n`,

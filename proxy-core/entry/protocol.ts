@@ -2,6 +2,8 @@
 // `import type`, so both sides agree at compile time, and the worker validates what arrives.
 
 import type { Config } from '../config/config.js';
+import { isPlainObject } from '../config/check.js';
+import { CONFIG_KEYS, toConfig } from '../config/validate.js';
 import type { StatsSnapshot } from '../stats.js';
 
 /** Main → worker. */
@@ -36,36 +38,55 @@ export type WorkerMessage =
 /** Stats snapshots go to main at most this often, and only when something changed. */
 export const STATS_INTERVAL_MS = 250;
 
-/** Validates a message from main; null when it is not one. */
-export function parseMainMessage(value: unknown): MainMessage | null {
-  if (typeof value !== 'object' || value === null || !('type' in value)) return null;
-  const message = value as { type: unknown; config?: unknown; usage?: unknown };
-  switch (message.type) {
-    case 'stop':
-      return { type: 'stop' };
-    case 'start':
-      if (!isConfigShape(message.config)) return null;
-      // The usage seed stays unknown here: Stats.seedUsage validates it part by part.
-      return message.usage === undefined
-        ? { type: 'start', config: message.config }
-        : { type: 'start', config: message.config, usage: message.usage };
-    case 'reload':
-      return isConfigShape(message.config) ? { type: message.type, config: message.config } : null;
-    default:
-      return null;
-  }
+/** Why a message from main was not taken: its shape (BAD_MESSAGE) or its config's values. */
+export interface MessageProblem {
+  readonly code: 'BAD_MESSAGE' | 'CONFIG_INVALID';
+  /** For people; never echoes the message (its config carries proxy credentials). */
+  readonly reason: string;
+  /** The type of the message, when it had a known one. */
+  readonly type?: 'start' | 'reload';
 }
 
-function isConfigShape(value: unknown): value is Config {
-  if (typeof value !== 'object' || value === null) return false;
-  const config = value as Record<string, unknown>;
-  return (
-    typeof config['host'] === 'string' &&
-    typeof config['port'] === 'number' &&
-    typeof config['upstreams'] === 'object' &&
-    config['upstreams'] !== null &&
-    (config['connect_ports'] === null || Array.isArray(config['connect_ports'])) &&
-    typeof config['timeouts'] === 'object' &&
-    config['timeouts'] !== null
-  );
+/**
+ * Parses a message from main, config included: the one validation a message gets. A config must
+ * carry every top-level key (main sends whole configs), and its values pass the same checks as
+ * a config file's.
+ */
+export function parseMainMessage(value: unknown): MainMessage | MessageProblem {
+  if (typeof value !== 'object' || value === null || !('type' in value)) {
+    return { code: 'BAD_MESSAGE', reason: describe(value) };
+  }
+  const message = value as { type: unknown; config?: unknown; usage?: unknown };
+  const type = message.type;
+  if (type === 'stop') return { type: 'stop' };
+  if (type !== 'start' && type !== 'reload')
+    return { code: 'BAD_MESSAGE', reason: describe(value) };
+  const given = message.config;
+  if (!isPlainObject(given) || CONFIG_KEYS.some((key) => !(key in given))) {
+    return { code: 'BAD_MESSAGE', reason: `${type} without a whole config`, type };
+  }
+  let config: Config;
+  try {
+    config = toConfig(given, 'config from main');
+  } catch (err) {
+    return {
+      code: 'CONFIG_INVALID',
+      reason: err instanceof Error ? err.message : String(err),
+      type,
+    };
+  }
+  if (type === 'reload') return { type, config };
+  // The usage seed stays unknown here: Stats.seedUsage validates it part by part.
+  return message.usage === undefined ? { type, config } : { type, config, usage: message.usage };
+}
+
+/** True for a parse result that is a problem, not a message. */
+export function isMessageProblem(result: MainMessage | MessageProblem): result is MessageProblem {
+  return 'code' in result;
+}
+
+function describe(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return typeof value;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === 'string' ? `type ${JSON.stringify(type.slice(0, 40))}` : 'no type';
 }

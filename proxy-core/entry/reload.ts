@@ -2,13 +2,16 @@
 // timeouts and CONNECT ports apply to new requests in place; a new host or port re-listens, the
 // old listener closing (and draining) only after the new one is up.
 
+import { isDeepStrictEqual } from 'node:util';
 import type { Config } from '../config/config.js';
 import { createProxy, type Proxy } from '../http/server.js';
 
 /** What a config change needs: nothing, an in-place update, or a new listener. */
 export function planReload(current: Config, next: Config): 'none' | 'update' | 'relisten' {
   if (current.host !== next.host || current.port !== next.port) return 'relisten';
-  return JSON.stringify(current) === JSON.stringify(next) ? 'none' : 'update';
+  // Structural, so two configs that differ only in key order (a file's upstreams reordered)
+  // are the same config.
+  return isDeepStrictEqual(current, next) ? 'none' : 'update';
 }
 
 /**

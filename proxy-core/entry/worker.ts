@@ -1,12 +1,21 @@
 // Entry of the proxy worker that the tray app runs in a utility process: takes start / reload /
 // stop from main, runs the proxy, and sends listening, batched stats, errors and stopped back.
 
+import type { Config } from '../config/config.js';
+import { ConfigError, errnoOf, ListenError } from '../errors.js';
+import { createProxy, type Proxy } from '../http/server.js';
 import { openChannel, type Channel } from './channel.js';
-import { exposureProblem, toConfig, type Config } from '../config/config.js';
-import { errnoOf } from '../errors.js';
-import { parseMainMessage, STATS_INTERVAL_MS, type MainMessage } from './protocol.js';
+import {
+  isMessageProblem,
+  parseMainMessage,
+  STATS_INTERVAL_MS,
+  type MainMessage,
+  type MessageProblem,
+} from './protocol.js';
 import { applyConfig } from './reload.js';
-import { createProxy, ListenError, type Proxy } from '../http/server.js';
+
+// How long a crashing worker gives its last report to reach main before it exits.
+const CRASH_REPORT_MS = 100;
 
 const channel = openChannel();
 if (channel === null) {
@@ -26,12 +35,21 @@ function runWorker(channel: Channel): void {
   const report = (code: string, message: string, fatal: boolean): Promise<void> =>
     channel.send({ type: 'error', code, message, fatal });
 
-  // Nothing may take the worker down: report and carry on.
+  // An exception nothing caught leaves the proxy in a state nobody knows: report it, then exit,
+  // so the supervisor restarts a clean worker (DESIGN.md, Supervision) instead of running on.
+  // Electron's parentPort has no delivery callback: the exit waits a moment for the report.
+  const crash = (what: string): void => {
+    void report('WORKER_CRASHED', what, false).finally(() => {
+      setTimeout(() => process.exit(1), CRASH_REPORT_MS);
+    });
+  };
   process.on('uncaughtException', (err) => {
-    void report('WORKER_ERROR', `uncaught: ${err.message}`, false);
+    crash(`uncaught exception: ${err.stack ?? err.message}`);
   });
   process.on('unhandledRejection', (reason) => {
-    void report('WORKER_ERROR', `unhandled rejection: ${String(reason)}`, false);
+    crash(
+      `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+    );
   });
 
   const sendStats = (): void => {
@@ -56,27 +74,25 @@ function runWorker(channel: Channel): void {
     return channel.send({ type: 'listening', host, port });
   };
 
+  const rejected = (problem: MessageProblem): Promise<void> => {
+    if (problem.code === 'BAD_MESSAGE') {
+      // Not echoed: a message carries the config, proxy credentials included.
+      return report('BAD_MESSAGE', `worker ignored a malformed message (${problem.reason})`, false);
+    }
+    const kept = problem.type === 'reload' ? ', kept the last good config' : '';
+    return report(
+      'CONFIG_INVALID',
+      `${problem.type ?? 'message'} rejected${kept}: ${problem.reason}`,
+      problem.type === 'start',
+    );
+  };
+
   const handle = async (message: MainMessage): Promise<void> => {
     if (message.type === 'stop') {
       await stop();
       return;
     }
-    let next: Config;
-    try {
-      // Main checked the file already; this guards the process boundary (STYLE.md: validate).
-      next = toConfig(message.config, 'config from main');
-      const problem = exposureProblem(next);
-      if (problem !== null) throw new Error(problem);
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      const kept = message.type === 'reload' ? ', kept the last good config' : '';
-      await report(
-        'CONFIG_INVALID',
-        `${message.type} rejected${kept}: ${reason}`,
-        message.type === 'start',
-      );
-      return;
-    }
+    const next = message.config;
     switch (message.type) {
       case 'start': {
         // Idempotent: a second start answers with where the proxy already listens.
@@ -89,6 +105,10 @@ function runWorker(channel: Channel): void {
           config = next;
           if (message.usage !== undefined) proxy.stats.seedUsage(message.usage);
         } catch (err) {
+          if (err instanceof ConfigError) {
+            await rejected({ code: 'CONFIG_INVALID', reason: err.message, type: 'start' });
+            return;
+          }
           const code = err instanceof ListenError ? err.code : (errnoOf(err) ?? 'WORKER_ERROR');
           await report(code, err instanceof Error ? err.message : String(err), true);
           return;
@@ -104,6 +124,10 @@ function runWorker(channel: Channel): void {
           proxy = await applyConfig(proxy, config, next);
           config = next;
         } catch (err) {
+          if (err instanceof ConfigError) {
+            await rejected({ code: 'CONFIG_INVALID', reason: err.message, type: 'reload' });
+            return;
+          }
           // The new address could not be listened on; the old listener still serves.
           const code = err instanceof ListenError ? err.code : 'WORKER_ERROR';
           const reason = err instanceof Error ? err.message : String(err);
@@ -118,18 +142,11 @@ function runWorker(channel: Channel): void {
 
   channel.onMessage((value) => {
     const message = parseMainMessage(value);
-    if (message === null) {
-      // Not echoed: a message carries the config, proxy credentials included.
-      void report('BAD_MESSAGE', `worker ignored a malformed message (${describe(value)})`, false);
-      return;
-    }
     // One message at a time, in order: a stop never overtakes the start before it. A message
     // that fails must not reject the chain, or every later one (stop included) would be skipped.
     queue = queue
-      .then(() => handle(message))
-      .catch((err: unknown) =>
-        report('WORKER_ERROR', `${message.type} failed: ${String(err)}`, false),
-      );
+      .then(() => (isMessageProblem(message) ? rejected(message) : handle(message)))
+      .catch((err: unknown) => report('WORKER_ERROR', `message failed: ${String(err)}`, false));
   });
   process.once('SIGTERM', () => {
     queue = queue.then(stop);
@@ -138,10 +155,4 @@ function runWorker(channel: Channel): void {
   process.once('disconnect', () => {
     queue = queue.then(stop);
   });
-}
-
-function describe(value: unknown): string {
-  if (typeof value !== 'object' || value === null) return typeof value;
-  const type = (value as { type?: unknown }).type;
-  return typeof type === 'string' ? `type ${JSON.stringify(type.slice(0, 40))}` : 'no type';
 }

@@ -1,107 +1,85 @@
-// Admission: what every request passes before it is routed — the gate (gate.ts), proxy
-// credentials on a listener beyond loopback, and for CONNECT the target's loop and address
-// checks. A refused request is answered here and nothing is sent upstream.
+// Admission: every refusal memex makes before it dials, as pure functions of the request and the
+// listener's policy — the gate (gate.ts) and proxy credentials for every request, then what each
+// mode adds: forward targets that loop or are private, CONNECT targets that loop, are private or
+// use a port not allowed. The shell that calls them answers the refusal; nothing goes upstream.
 
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
+import type { ProxyErrorCode } from '../errors.js';
 import { PROXY_AUTHENTICATE, type CredentialCheck } from './credentials.js';
-import {
-  forbiddenDestination,
-  isForbiddenAddress,
-  isSelf,
-  type GuardedAgents,
-} from './destinations.js';
-import type { Exchange } from './exchange.js';
+import { forbiddenDestination, isForbiddenAddress, isSelf } from './destinations.js';
 import { checkRequest, type GateContext } from './gate.js';
-import { sendError, sendRawError } from './reply.js';
-import type { Stats } from '../stats.js';
-import { parseAuthority } from './tunnel.js';
+import type { Authority, Origin } from './route.js';
 
-/** What stays fixed while one listener lives (a new host or port means a new proxy). */
-export interface Listener {
+/** Why a request is refused, and any header the answer carries (the 407 challenge). */
+export interface Refusal {
+  readonly code: ProxyErrorCode;
+  readonly message: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** What admission knows about the listener and its config; compiled once per config. */
+export interface ListenerPolicy {
   /** Beyond loopback: credentials required, private destinations refused, CONNECT to 443. */
   readonly exposed: boolean;
   readonly gate: GateContext;
   /** Addresses that reach this machine, for loop detection. */
   readonly own: ReadonlySet<string>;
-  /** `1.1 memex-<id>`, added to forward-mode requests so one that comes back is seen (508). */
-  readonly via: string;
-  /** Forward-mode agents whose dial refuses private addresses; null when not exposed. */
-  readonly agents: GuardedAgents | null;
-}
-
-/**
- * The gate, then proxy credentials on an exposed listener; false when it answered the request
- * itself (nothing is sent upstream).
- */
-export function admit(
-  req: IncomingMessage,
-  res: Exchange,
-  credentials: CredentialCheck | null,
-  listener: Listener,
-  stats: Stats,
-): boolean {
-  const refusal = checkRequest(req, listener.gate);
-  if (refusal !== null) {
-    res.track(stats);
-    sendError(res, refusal.code, refusal.message);
-    return false;
-  }
-  if (credentials !== null && !credentials(req.headers['proxy-authorization'])) {
-    res.track(stats);
-    sendError(res, 'PROXY_AUTH_REQUIRED', AUTH_MESSAGE, {
-      'proxy-authenticate': PROXY_AUTHENTICATE,
-    });
-    return false;
-  }
-  return true;
+  /** Null on a loopback listener: no credentials asked. */
+  readonly credentials: CredentialCheck | null;
+  /** Ports a CONNECT may reach; null allows any. */
+  readonly connectPorts: ReadonlySet<number> | null;
 }
 
 const AUTH_MESSAGE =
   'memex listens beyond loopback and needs proxy credentials: send Proxy-Authorization: Basic ' +
   '(e.g. HTTP_PROXY=http://user:password@host:port)';
 
-/** The same checks for CONNECT, plus the target: not memex itself, not private when exposed. */
-export function admitConnect(
-  req: IncomingMessage,
-  socket: Socket,
-  credentials: CredentialCheck | null,
-  listener: Listener,
-  stats: Stats,
-): boolean {
-  const refuse = (
-    code: Parameters<typeof sendRawError>[1],
-    message: string,
-    extra?: string,
-  ): false => {
-    socket.on('error', destroySocket);
-    stats.tunnelFailed();
-    sendRawError(socket, code, message, undefined, extra);
-    return false;
-  };
-  const refusal = checkRequest(req, listener.gate);
-  if (refusal !== null) return refuse(refusal.code, refusal.message);
+const AUTH_REFUSAL: Refusal = {
+  code: 'PROXY_AUTH_REQUIRED',
+  message: AUTH_MESSAGE,
+  headers: { 'proxy-authenticate': PROXY_AUTHENTICATE },
+};
+
+const LOOP_MESSAGE = 'the target is this memex itself; refusing to loop';
+
+/** The gate, then proxy credentials on an exposed listener: for every request, CONNECT too. */
+export function refuseRequest(req: IncomingMessage, policy: ListenerPolicy): Refusal | null {
+  const refusal = checkRequest(req, policy.gate);
+  if (refusal !== null) return refusal;
+  const credentials = policy.credentials;
   if (credentials !== null && !credentials(req.headers['proxy-authorization'])) {
-    return refuse(
-      'PROXY_AUTH_REQUIRED',
-      AUTH_MESSAGE,
-      `proxy-authenticate: ${PROXY_AUTHENTICATE}\r\n`,
-    );
+    return AUTH_REFUSAL;
   }
-  const target = parseAuthority(req.url ?? '');
-  if (target === null) return true;
-  if (isSelf(target.host, target.port, listener.gate.port, listener.own)) {
-    return refuse('LOOP_DETECTED', LOOP_MESSAGE);
-  }
-  if (listener.exposed && isForbiddenAddress(target.host)) {
-    const error = forbiddenDestination(target.host);
-    return refuse(error.code, error.message);
-  }
-  return true;
+  return null;
 }
 
-export const LOOP_MESSAGE = 'the target is this memex itself; refusing to loop';
+/** A forward-mode target: not memex itself, not a private address when exposed. */
+export function refuseForward(target: Origin, policy: ListenerPolicy): Refusal | null {
+  return refuseDestination(target.hostname, target.port, policy);
+}
 
-function destroySocket(this: Socket): void {
-  this.destroy();
+/** A CONNECT target: as a forward target, and on an allowed port. */
+export function refuseConnect(target: Authority, policy: ListenerPolicy): Refusal | null {
+  const refusal = refuseDestination(target.host, target.port, policy);
+  if (refusal !== null) return refusal;
+  const ports = policy.connectPorts;
+  if (ports !== null && !ports.has(target.port)) {
+    return {
+      code: 'CONNECT_PORT_FORBIDDEN',
+      message:
+        `CONNECT to port ${target.port} is not allowed; allowed ports: ` +
+        `${[...ports].join(', ')} (--connect-ports / connect_ports)`,
+    };
+  }
+  return null;
+}
+
+// A literal address is dialled without a lookup, so it is checked here; a name is checked on the
+// address it resolves to, inside the guarded dial (destinations.ts).
+function refuseDestination(host: string, port: number, policy: ListenerPolicy): Refusal | null {
+  if (isSelf(host, port, policy.gate.port, policy.own)) {
+    return { code: 'LOOP_DETECTED', message: LOOP_MESSAGE };
+  }
+  if (policy.exposed && isForbiddenAddress(host)) return forbiddenDestination(host);
+  return null;
 }

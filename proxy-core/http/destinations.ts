@@ -3,10 +3,9 @@
 // the check and to a private one for the connection (DNS rebinding).
 
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { bareHost } from '../../shared/address.js';
 import { isLoopbackHost } from '../config/config.js';
 import { ProxyError } from '../errors.js';
 
@@ -33,7 +32,7 @@ function toBlockList(ranges: readonly (readonly [string, number, 'ipv4' | 'ipv6'
 
 /** True for an IP address an exposed memex must not connect to; false for names and public IPs. */
 export function isForbiddenAddress(address: string): boolean {
-  const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+  const bare = bareHost(address);
   const family = isIP(bare);
   if (family === 4) return FORBIDDEN.check(bare, 'ipv4');
   if (family !== 6) return false;
@@ -84,33 +83,6 @@ export const guardedLookup: LookupFunction = (hostname, options, callback) => {
   });
 };
 
-/** Pooled agents whose connections go through `guardedLookup`; `destroy()` closes them. */
-export interface GuardedAgents {
-  readonly http: HttpAgent;
-  readonly https: HttpsAgent;
-  destroy(): void;
-}
-
-/** Agents for forward requests from an exposed listener (keep-alive like forward.ts's). */
-export function createGuardedAgents(freeSocketTimeoutMs: number): GuardedAgents {
-  const options = {
-    keepAlive: true,
-    timeout: freeSocketTimeoutMs,
-    noDelay: true,
-    lookup: guardedLookup,
-  };
-  const http = new HttpAgent(options);
-  const https = new HttpsAgent(options);
-  return {
-    http,
-    https,
-    destroy() {
-      http.destroy();
-      https.destroy();
-    },
-  };
-}
-
 /** The host names and addresses that reach this memex (besides loopback), read once. */
 export function ownAddresses(listenHost: string): ReadonlySet<string> {
   const own = new Set<string>([listenHost.toLowerCase(), '0.0.0.0', '::']);
@@ -131,7 +103,6 @@ export function isSelf(
   own: ReadonlySet<string>,
 ): boolean {
   if (port !== listenPort) return false;
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  const lower = bare.toLowerCase();
+  const lower = bareHost(host).toLowerCase();
   return isLoopbackHost(lower) || own.has(lower);
 }

@@ -1,9 +1,9 @@
-// Relays one HTTP exchange to an upstream with node:http's own client; forward and reverse modes
-// share it.
+// Relays one HTTP exchange with node:http's own client, for reverse and forward mode alike.
 //
-//   client ──request──▶ server.ts (route, strip hop-by-hop) ──http.request──▶ upstream
-//   client ◀──headers── hop-by-hop stripped; flushed at once for streams ◀─── upstream
-//   client ◀══chunks═══ pipe(), one write per chunk as it arrives ◀══════════ upstream
+//   client ──request──▶ dispatch.ts (route, admit) ─▶ outgoing.ts ──http.request──▶ upstream
+//   client ◀──headers── hop-by-hop stripped; flushed at once for streams ◀───────── upstream
+//   client ◀══chunks═══ pipe(), one write per chunk as it arrives ◀════════════════ upstream
+//                        └─ then observe/ reads a copy of each chunk (token usage)
 //
 // Failures before the response headers become a JSON 502/504; after them the client connection
 // is destroyed, so a truncated stream is visible and never hangs.
@@ -11,99 +11,26 @@
 // memex drove http-proxy-3 until issue 7's measurements: with memex already writing the response
 // itself, the library's part was building request options, and that part cost ~11 MiB of idle
 // memory (it loads node:http2, follow-redirects and debug) and a URL parse per request
-// (setupOutgoing, ~4% of CPU under load). The request side is now the few lines below.
+// (setupOutgoing, ~4% of CPU under load).
 
-import {
-  Agent as HttpAgent,
-  request as httpRequest,
-  type ClientRequest,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-} from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { ProxyError, errnoOf, toProxyErrorCode, type ProxyErrorCode } from '../errors.js';
-import { Exchange } from './exchange.js';
+import { observeResponse } from '../observe/response.js';
+import type { Exchange } from './exchange.js';
 import { withoutHopByHop } from './headers.js';
+import type { Outgoing } from './outgoing.js';
 import { sendError } from './reply.js';
-import { createUsageReader, type UsageReader } from '../usage/reader.js';
 
-// Pooled upstream sockets idle longer than this are closed: vendors drop idle keep-alive
-// connections after a few seconds, and reusing one they are closing would fail the request.
-const FREE_SOCKET_TIMEOUT_MS = 4_000;
-
-/** One upstream origin, resolved once so a request copies nothing but its own headers. */
-export interface UpstreamTarget {
-  readonly secure: boolean;
-  /** Name or address to dial (IPv6 without brackets). */
-  readonly hostname: string;
-  readonly port: number;
-  /** Host header value: the URL's host, default port omitted. */
-  readonly host: string;
-  /** The upstream URL's own path, without a trailing slash ('' for the root). */
-  readonly basePath: string;
-  readonly agent: HttpAgent;
-}
-
-/** Agents for one kind of destination: plain and TLS. */
-export interface Agents {
-  readonly http: HttpAgent;
-  readonly https: HttpsAgent;
-}
-
-export interface Forwarder {
-  /** The target for one upstream origin; build once per upstream, reuse per request. */
-  targetFor(url: URL, agents?: Agents): UpstreamTarget;
-  /** Sends `req` (its url already rewritten to the upstream path) and relays the response. */
-  forward(req: IncomingMessage, res: Exchange, target: UpstreamTarget): void;
-  /** Closes pooled upstream sockets. */
-  close(): void;
-}
-
-export function createForwarder(): Forwarder {
-  // noDelay: Nagle would hold back small SSE writes waiting for an ACK.
-  const agentOptions = { keepAlive: true, timeout: FREE_SOCKET_TIMEOUT_MS, noDelay: true };
-  const pooled: Agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
-  return {
-    targetFor(url, agents = pooled) {
-      const secure = url.protocol === 'https:';
-      const hostname = url.hostname;
-      const basePath = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
-      return {
-        secure,
-        hostname: hostname.startsWith('[') ? hostname.slice(1, -1) : hostname,
-        port: Number(url.port) || (secure ? 443 : 80),
-        // RFC 9112 §3.2.2 (forward) and the upstream's virtual host (reverse): the target's host.
-        host: url.host,
-        basePath,
-        agent: secure ? agents.https : agents.http,
-      };
-    },
-    forward: relay,
-    close() {
-      pooled.http.destroy();
-      pooled.https.destroy();
-    },
-  };
-}
-
-function relay(req: IncomingMessage, res: Exchange, target: UpstreamTarget): void {
-  const headers: OutgoingHttpHeaders = req.headers;
-  headers.host = target.host;
-  const upstream = (target.secure ? httpsRequest : httpRequest)({
-    hostname: target.hostname,
-    port: target.port,
-    method: req.method,
-    path: target.basePath + (req.url ?? '/'),
-    headers,
-    agent: target.agent,
-  });
-  res.upstreamRequest = upstream;
+/** Sends `outgoing` for the client's `req` and relays the response into `res`. */
+export function relay(req: IncomingMessage, res: Exchange, outgoing: Outgoing): void {
+  const upstream = (outgoing.secure ? httpsRequest : httpRequest)(outgoing.options);
   upstream.once('socket', (socket: Socket) => {
     watchUpstream(upstream, socket, res);
   });
   upstream.once('response', (response: IncomingMessage) => {
-    relayResponse(response, res);
+    relayResponse(upstream, response, res);
   });
   const fail = (err: Error): void => {
     upstream.destroy();
@@ -119,7 +46,7 @@ function relay(req: IncomingMessage, res: Exchange, target: UpstreamTarget): voi
 }
 
 function watchUpstream(upstream: ClientRequest, socket: Socket, res: Exchange): void {
-  const timeouts = res.timeouts;
+  const { timeouts, host } = res.context;
   // One idle timer on the upstream socket: before the response it is the response-header
   // timeout, after it (see relayResponse) the stream idle timeout.
   upstream.setTimeout(timeouts.response_header_ms, () => {
@@ -128,7 +55,7 @@ function watchUpstream(upstream: ClientRequest, socket: Socket, res: Exchange): 
         ? new ProxyError('UPSTREAM_RESET', 'stream idle timeout')
         : new ProxyError(
             'RESPONSE_TIMEOUT',
-            `${res.host} sent no response headers within ${timeouts.response_header_ms} ms ` +
+            `${host} sent no response headers within ${timeouts.response_header_ms} ms ` +
               '(timeouts.response_header_ms)',
           ),
     );
@@ -138,7 +65,7 @@ function watchUpstream(upstream: ClientRequest, socket: Socket, res: Exchange): 
     upstream.destroy(
       new ProxyError(
         'UPSTREAM_CONNECT_TIMEOUT',
-        `${res.host} did not accept the connection within ${timeouts.connect_ms} ms ` +
+        `${host} did not accept the connection within ${timeouts.connect_ms} ms ` +
           '(timeouts.connect_ms)',
       ),
     );
@@ -151,12 +78,12 @@ function watchUpstream(upstream: ClientRequest, socket: Socket, res: Exchange): 
   socket.once('close', clear);
 }
 
-function relayResponse(response: IncomingMessage, res: Exchange): void {
+function relayResponse(upstream: ClientRequest, response: IncomingMessage, res: Exchange): void {
   if (res.destroyed) {
     response.destroy();
     return;
   }
-  res.upstreamRequest?.setTimeout(res.timeouts.stream_idle_ms);
+  upstream.setTimeout(res.context.timeouts.stream_idle_ms);
   res.writeHead(
     response.statusCode ?? 502,
     response.statusMessage,
@@ -174,37 +101,9 @@ function relayResponse(response: IncomingMessage, res: Exchange): void {
   });
   response.on('error', ignoreRelayError);
   response.pipe(res);
-  // After pipe(): pipe's own 'data' listener writes each chunk to the client before the usage
-  // reader sees its copy.
-  const reader = usageReaderFor(response, res);
-  if (reader === undefined) return;
-  res.usageStarted();
-  response.on('data', (chunk: Buffer) => {
-    reader.write(chunk);
-  });
-  response.once('end', () => {
-    reader.end();
-  });
-  response.once('close', () => {
-    if (!response.complete) reader.abort();
-  });
-}
-
-// count_tokens answers a question about a prompt; nothing is generated or spent.
-function usageReaderFor(response: IncomingMessage, res: Exchange): UsageReader | undefined {
-  if (res.schema === 'unknown' || res.target.includes('/count_tokens')) return undefined;
-  const headers = response.headers;
-  return createUsageReader(
-    res.schema,
-    {
-      status: response.statusCode ?? 0,
-      contentType: headers['content-type'],
-      contentEncoding: headers['content-encoding'],
-    },
-    (outcome) => {
-      res.usageRead(outcome);
-    },
-  );
+  // After pipe(): pipe's own 'data' listener writes each chunk to the client before an observer
+  // sees its copy.
+  observeResponse(response, res);
 }
 
 // Raised after a failure the close handlers already act on; the exchange's own 'close'
@@ -221,7 +120,7 @@ function onUpstreamError(err: Error, req: IncomingMessage, res: Exchange): void 
   }
   if (res.destroyed || req.socket.destroyed) return;
   const code = toProxyErrorCode(err);
-  sendError(res, code, describe(code, err, res.host));
+  sendError(res, code, describe(code, err, res.context.host));
 }
 
 const DESCRIPTIONS: Partial<Record<ProxyErrorCode, string>> = {

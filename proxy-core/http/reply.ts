@@ -4,6 +4,7 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { toErrorBody, toStatus, type ProxyErrorCode } from '../errors.js';
+import { destroySocket } from './sockets.js';
 
 /**
  * Answers with a memex error, plus `extra` headers (Proxy-Authenticate). Once headers are out the
@@ -47,21 +48,18 @@ export function sendJson(res: ServerResponse, value: unknown, status = 200): voi
 // How long a raw error answer waits for the client to close before the socket is destroyed.
 const LINGER_MS = 5_000;
 
-function destroySocket(this: Socket): void {
-  this.destroy();
-}
-
 /**
- * Writes a complete memex error response to a raw socket, then closes it. `extra` holds further
- * header lines, each ending in CRLF (`proxy-authenticate: …\r\n`).
+ * Writes a complete memex error response to a raw socket, then closes it, with `extra` headers
+ * (Proxy-Authenticate).
  */
 export function sendRawError(
   socket: Socket,
   code: ProxyErrorCode,
   message: string,
   status: number = toStatus(code),
-  extra = '',
+  extra?: Readonly<Record<string, string>>,
 ): void {
+  socket.on('error', destroySocket);
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -77,8 +75,15 @@ export function sendRawError(
       'content-type: application/json\r\n' +
       `content-length: ${Buffer.byteLength(body)}\r\n` +
       `x-memex-error: ${code}\r\n` +
-      extra +
+      headerLines(extra) +
       'connection: close\r\n\r\n' +
       body,
   );
+}
+
+function headerLines(headers: Readonly<Record<string, string>> | undefined): string {
+  if (headers === undefined) return '';
+  let lines = '';
+  for (const [name, value] of Object.entries(headers)) lines += `${name}: ${value}\r\n`;
+  return lines;
 }

@@ -100,30 +100,25 @@ test('gives every code its standard status', () => {
     DESTINATION_FORBIDDEN: 403,
     PROXY_AUTH_REQUIRED: 407,
     LOOP_DETECTED: 508,
-    INTERNAL: 500,
   };
   const codes = Object.keys(table) as ProxyErrorCode[];
   assert.deepEqual(Object.fromEntries(codes.map((code) => [code, toStatus(code)])), table);
-  assert.deepEqual(
-    Object.fromEntries(codes.map((code) => [code, new ProxyError(code, 'm').status])),
-    table,
-  );
 });
 
-test('builds a ProxyError that keeps its code, status, message and cause', () => {
+test('builds a ProxyError that keeps its code, message and cause', () => {
   const cause = systemError('ECONNREFUSED');
   const err = new ProxyError('UPSTREAM_REFUSED', 'upstream 127.0.0.1:1 refused', { cause });
   assert.ok(err instanceof Error);
   assert.equal(err.name, 'ProxyError');
   assert.equal(err.code, 'UPSTREAM_REFUSED');
-  assert.equal(err.status, 502);
+  assert.equal(toStatus(err.code), 502);
   assert.equal(err.message, 'upstream 127.0.0.1:1 refused');
   assert.equal(err.cause, cause);
 });
 
 test('builds a ProxyError without a cause when none is given', () => {
   const err = new ProxyError('NO_ROUTE', 'no route for /x');
-  assert.equal(err.status, 404);
+  assert.equal(toStatus(err.code), 404);
   assert.equal('cause' in err, false);
 });
 

@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { ConfigError, DEFAULT_CONFIG } from '../../../proxy-core/config/config.js';
+import { DEFAULT_CONFIG } from '../../../proxy-core/config/config.js';
+import { ConfigError } from '../../../proxy-core/errors.js';
 import {
   applyEnv,
   CONFIG_FILE_NAMES,

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  ConfigError,
-  DEFAULT_CONFIG,
-  type ConfigFormat,
-} from '../../../proxy-core/config/config.js';
+import { DEFAULT_CONFIG, type ConfigFormat } from '../../../proxy-core/config/config.js';
+import { ConfigError } from '../../../proxy-core/errors.js';
 import { locateTomlKey, parseConfig } from '../../../proxy-core/config/parse.js';
 
 test('an empty file or a comment-only file gives the defaults', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_CONFIG, type Config } from '../../../proxy-core/config/config.js';
 import { applyConfig, planReload } from '../../../proxy-core/entry/reload.js';
-import { ListenError } from '../../../proxy-core/http/server.js';
+import { ListenError } from '../../../proxy-core/errors.js';
 import { send } from '../../helpers/client.js';
 import { startProxy, startUpstream } from '../../helpers/servers.js';
 

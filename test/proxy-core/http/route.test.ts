@@ -1,9 +1,58 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { route, type Route } from '../../../proxy-core/http/route.js';
+import {
+  route as routeWith,
+  toRouteTable,
+  type Route as Decision,
+} from '../../../proxy-core/http/route.js';
 import { detectSchema } from '../../../proxy-core/http/schema.js';
+import type { SchemaId } from '../../../shared/schemas.js';
 
 const DEFAULT_NAMES: ReadonlySet<string> = new Set(['anthropic', 'openai']);
+
+/** A decision as these tables spell it: the upstream by name, the forward target as an origin. */
+type Route =
+  | { kind: 'forward'; origin: string; path: string; schema: SchemaId }
+  | { kind: 'reverse'; upstream: string; path: string; schema: SchemaId }
+  | { kind: 'internal'; endpoint: 'stats' | 'health' }
+  | {
+      kind: 'reject';
+      code: 'BAD_REQUEST' | 'NO_ROUTE' | 'LOOP_DETECTED';
+      message: string;
+      path: string;
+    };
+
+/** Routes `url` with upstreams of these names (each at an https URL of its own). */
+function route(url: string, names: ReadonlySet<string>): Route {
+  const table = toRouteTable(
+    Object.fromEntries([...names].map((name) => [name, `https://${name}.example`])),
+    () => false,
+  );
+  const decision: Decision = routeWith(url, table);
+  switch (decision.kind) {
+    case 'forward': {
+      const { target } = decision;
+      const origin = `${target.secure ? 'https' : 'http'}://${target.host}`;
+      return { kind: 'forward', origin, path: decision.path, schema: decision.schema };
+    }
+    case 'reverse':
+      return {
+        kind: 'reverse',
+        upstream: decision.upstream.name,
+        path: decision.path,
+        schema: decision.schema,
+      };
+    case 'internal':
+      return { kind: 'internal', endpoint: decision.endpoint };
+    case 'reject':
+      return {
+        kind: 'reject',
+        code: decision.code,
+        message: decision.message,
+        path: decision.pathname,
+      };
+  }
+}
 
 type RouteCase = readonly [url: string, want: Route];
 

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  ConfigError,
   DEFAULT_CONFIG,
   exposureProblem,
   isLoopbackHost,
 } from '../../../proxy-core/config/config.js';
+import { ConfigError } from '../../../proxy-core/errors.js';
 import { parseConfig } from '../../../proxy-core/config/parse.js';
 import { createCredentialCheck } from '../../../proxy-core/http/credentials.js';
 import { isForbiddenAddress, isSelf } from '../../../proxy-core/http/destinations.js';

@@ -1,0 +1,187 @@
+// Checking a parsed config document (YAML, TOML, or a config sent by the app) and layering it on a
+// base: every key validated, every problem reported with its key path, in one ConfigError.
+
+import type { ModelPrice, Pricing } from '../../shared/pricing.js';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import { checkKeys, isInteger, isPlainObject, show, type Report } from './check.js';
+import { DEFAULT_CONFIG, type Auth, type Config } from './config.js';
+
+const TIMEOUT_KEYS = [
+  'header_ms',
+  'connect_ms',
+  'response_header_ms',
+  'stream_idle_ms',
+  'tunnel_idle_ms',
+] as const;
+/** The top-level keys of a config, as users write them. */
+export const CONFIG_KEYS = [
+  'host',
+  'port',
+  'upstreams',
+  'connect_ports',
+  'timeouts',
+  'auth',
+  'pricing',
+] as const;
+const PRICE_KEYS = [
+  'input_per_mtok',
+  'output_per_mtok',
+  'cache_read_per_mtok',
+  'cache_write_per_mtok',
+] as const;
+const AUTH_KEYS = ['username', 'password'] as const;
+
+/** Finds where a key path sits in the source text (1-based), when the format can say. */
+type Locate = (path: readonly string[]) => { line: number; column: number } | undefined;
+
+/**
+ * Checks a parsed config document and layers it on `base` (upstreams are merged by name). Throws
+ * a ConfigError listing every problem, each with its key path and, through `locate`, its line.
+ */
+export function toConfig(
+  value: unknown,
+  file: string,
+  locate: Locate = () => undefined,
+  base: Config = DEFAULT_CONFIG,
+): Config {
+  const issues: ConfigIssue[] = [];
+  const report = (path: readonly string[], message: string): void => {
+    issues.push({ keyPath: path.join('.'), message, ...locate(path) });
+  };
+  if (value === null || value === undefined) return base;
+  if (!isPlainObject(value)) {
+    report([], `expected a mapping of keys (${CONFIG_KEYS.join(', ')})`);
+    throw new ConfigError('CONFIG_INVALID', file, issues);
+  }
+
+  checkKeys(value, [], CONFIG_KEYS, report);
+  const host = value['host'] === undefined ? base.host : checkHost(value['host'], report);
+  const port = value['port'] === undefined ? base.port : checkPort(value['port'], report);
+  const upstreams = { ...base.upstreams };
+  if (value['upstreams'] !== undefined) {
+    const given = value['upstreams'];
+    if (!isPlainObject(given)) report(['upstreams'], 'expected a mapping of name: URL');
+    else {
+      for (const [name, url] of Object.entries(given)) {
+        if (!isUpstreamName(name)) {
+          report(['upstreams', name], 'a route name uses only letters, digits, ".", "_" and "-"');
+        } else if (typeof url !== 'string' || !isHttpUrl(url)) {
+          report(['upstreams', name], `${show(url)} is not an http(s) URL`);
+        } else upstreams[name] = url;
+      }
+    }
+  }
+  let connectPorts = base.connect_ports;
+  if (value['connect_ports'] === null) connectPorts = null;
+  else if (value['connect_ports'] !== undefined) {
+    const given = value['connect_ports'];
+    if (!Array.isArray(given)) report(['connect_ports'], 'expected a list of ports, e.g. [443]');
+    else {
+      given.forEach((item: unknown, index) => {
+        if (!isInteger(item) || item < 1 || item > 65535) {
+          report(['connect_ports', String(index)], `${show(item)} is not a port from 1 to 65535`);
+        }
+      });
+      connectPorts = given as number[];
+    }
+  }
+  const timeouts = { ...base.timeouts };
+  if (value['timeouts'] !== undefined) {
+    const given = value['timeouts'];
+    if (!isPlainObject(given)) report(['timeouts'], 'expected a mapping of timeouts in ms');
+    else {
+      checkKeys(given, ['timeouts'], TIMEOUT_KEYS, report);
+      for (const key of TIMEOUT_KEYS) {
+        const ms = given[key];
+        if (ms === undefined) continue;
+        if (!isInteger(ms) || ms <= 0) {
+          report(['timeouts', key], `${show(ms)} is not a positive whole number of milliseconds`);
+        } else timeouts[key] = ms;
+      }
+    }
+  }
+  const auth = value['auth'] === undefined ? base.auth : checkAuth(value['auth'], report);
+  const pricing =
+    value['pricing'] === undefined ? base.pricing : checkPricing(value['pricing'], report);
+  if (issues.length > 0) throw new ConfigError('CONFIG_INVALID', file, issues);
+  return { host, port, upstreams, connect_ports: connectPorts, timeouts, auth, pricing };
+}
+
+// A file's pricing replaces the base's whole: rates are the user's, never merged with others.
+function checkPricing(value: unknown, report: Report): Pricing {
+  if (value === null) return {};
+  if (!isPlainObject(value)) {
+    report(['pricing'], 'expected a mapping of model pattern: {input_per_mtok, output_per_mtok}');
+    return {};
+  }
+  const pricing: Record<string, ModelPrice> = {};
+  for (const [pattern, rates] of Object.entries(value)) {
+    if (pattern.trim() === '') {
+      report(['pricing', pattern], 'a model pattern must not be empty');
+      continue;
+    }
+    if (!isPlainObject(rates)) {
+      report(['pricing', pattern], 'expected a mapping of rates per million tokens');
+      continue;
+    }
+    checkKeys(rates, ['pricing', pattern], PRICE_KEYS, report);
+    const price: ModelPrice = {};
+    for (const key of PRICE_KEYS) {
+      const rate = rates[key];
+      if (rate === undefined) continue;
+      if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0) {
+        report(['pricing', pattern, key], `${show(rate)} is not a price (a number ≥ 0)`);
+      } else price[key] = rate;
+    }
+    pricing[pattern] = price;
+  }
+  return pricing;
+}
+
+// Credentials are never echoed in a message: the file may be shown, the error may be logged.
+function checkAuth(value: unknown, report: Report): Auth | null {
+  if (value === null) return null;
+  if (!isPlainObject(value)) {
+    report(['auth'], 'expected a mapping with username and password');
+    return null;
+  }
+  checkKeys(value, ['auth'], AUTH_KEYS, report);
+  const { username, password } = value;
+  let ok = true;
+  if (typeof username !== 'string' || username === '' || username.includes(':')) {
+    report(['auth', 'username'], 'expected a non-empty string without ":"');
+    ok = false;
+  }
+  if (typeof password !== 'string' || password === '') {
+    report(['auth', 'password'], 'expected a non-empty string');
+    ok = false;
+  }
+  return ok ? { username: username as string, password: password as string } : null;
+}
+
+function checkHost(value: unknown, report: Report): string {
+  if (typeof value === 'string' && value.trim() !== '' && !/[\s/]/.test(value)) return value;
+  report(['host'], `${show(value)} is not a host name or address`);
+  return '';
+}
+
+function checkPort(value: unknown, report: Report): number {
+  if (isInteger(value) && value >= 0 && value <= 65535) return value;
+  report(['port'], `${show(value)} is not a port from 0 to 65535`);
+  return 0;
+}
+
+/** True for a usable route name: letters, digits, `.`, `_`, `-`, not starting with a symbol. */
+export function isUpstreamName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name);
+}
+
+/** True for an absolute http:// or https:// URL with a host. */
+export function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,144 @@
+// One request's way through memex, top to bottom (DESIGN.md, "proxy-core: one request path"):
+// route (pure), admit (pure), record the context once, then answer, relay or tunnel.
+//
+//   request ─▶ route() ─▶ refuseRequest() ─▶ internal endpoint (/_memex/*)
+//                              │
+//                              ▼ res.track(context), once
+//                         refusal? ─▶ JSON error (gate, credentials, route, forward target)
+//                              │
+//                              ▼
+//                    toOutgoing() ─▶ relay()           (reverse and forward mode)
+//
+//   CONNECT ─▶ routeConnect() ─▶ refuseRequest(), refuseConnect() ─▶ openTunnel()
+
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Timeouts } from '../config/config.js';
+import type { Stats } from '../stats.js';
+import {
+  refuseConnect,
+  refuseForward,
+  refuseRequest,
+  type ListenerPolicy,
+  type Refusal,
+} from './admission.js';
+import type { Agents } from './agents.js';
+import { refusedContext, type Exchange, type ExchangeContext } from './exchange.js';
+import { toOutgoing } from './outgoing.js';
+import { relay } from './relay.js';
+import { sendError, sendJson, sendRawError } from './reply.js';
+import { route, routeConnect, type Route, type RouteTable } from './route.js';
+import { openTunnel, type TunnelDial } from './tunnel.js';
+
+/** Everything a request is decided on; compiled once per config (server.ts). */
+export interface Routing {
+  readonly table: RouteTable;
+  readonly policy: ListenerPolicy;
+  readonly timeouts: Timeouts;
+  readonly dial: TunnelDial;
+  /** Pooled agents for configured upstreams. */
+  readonly upstreamAgents: Agents;
+  /** Agents for forward-mode targets (guarded on an exposed listener). */
+  readonly forwardAgents: Agents;
+  /** `1.1 memex-<id>`, appended to forward-mode requests so one that comes back is seen. */
+  readonly via: string;
+}
+
+/** Handles one HTTP request (everything but CONNECT). */
+export function handleRequest(
+  req: IncomingMessage,
+  res: Exchange,
+  routing: Routing,
+  stats: Stats,
+): void {
+  const decision = route(req.url ?? '', routing.table);
+  const early = refuseRequest(req, routing.policy);
+  if (early === null && decision.kind === 'internal') {
+    serveInternal(req, res, decision.endpoint, stats);
+    return;
+  }
+  res.track(
+    stats,
+    early === null ? contextOf(decision, routing.timeouts) : refusedContext(decision.pathname),
+  );
+  const refusal = early ?? refuseRouted(decision, routing.policy);
+  if (refusal !== null) {
+    sendError(res, refusal.code, refusal.message, refusal.headers);
+    return;
+  }
+  if (decision.kind === 'reverse') {
+    relay(req, res, toOutgoing(req, decision, routing.upstreamAgents, routing.via));
+  } else if (decision.kind === 'forward') {
+    relay(req, res, toOutgoing(req, decision, routing.forwardAgents, routing.via));
+  }
+}
+
+/** Handles one CONNECT; `open` tracks live tunnels so shutdown can end them. */
+export function handleConnect(
+  req: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+  routing: Routing,
+  stats: Stats,
+  open: Set<Socket>,
+): void {
+  const decision = routeConnect(req.url ?? '');
+  const refusal: Refusal | null =
+    refuseRequest(req, routing.policy) ??
+    (decision.kind === 'reject' ? decision : refuseConnect(decision.target, routing.policy));
+  if (refusal !== null) {
+    stats.tunnelFailed();
+    sendRawError(socket, refusal.code, refusal.message, undefined, refusal.headers);
+    return;
+  }
+  if (decision.kind === 'tunnel')
+    openTunnel(socket, head, decision.target, routing.dial, stats, open);
+}
+
+function serveInternal(
+  req: IncomingMessage,
+  res: Exchange,
+  endpoint: 'stats' | 'health',
+  stats: Stats,
+): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    sendError(res, 'METHOD_NOT_ALLOWED', `${req.url ?? ''} accepts GET only`);
+    return;
+  }
+  sendJson(res, endpoint === 'stats' ? stats.snapshot() : { status: 'ok' });
+}
+
+function contextOf(decision: Route, timeouts: Timeouts): ExchangeContext {
+  switch (decision.kind) {
+    case 'reverse':
+      return {
+        schema: decision.schema,
+        host: decision.upstream.host,
+        path: decision.pathname,
+        timeouts,
+      };
+    case 'forward':
+      return {
+        schema: decision.schema,
+        host: decision.target.host,
+        path: decision.pathname,
+        timeouts,
+      };
+    case 'internal':
+    case 'reject':
+      return refusedContext(decision.pathname);
+  }
+}
+
+/** What the route itself refuses: a reject, or a forward target that loops or is private. */
+function refuseRouted(decision: Route, policy: ListenerPolicy): Refusal | null {
+  switch (decision.kind) {
+    case 'reject':
+      return decision;
+    case 'forward':
+      return refuseForward(decision.target, policy);
+    case 'reverse':
+    case 'internal':
+      return null;
+  }
+}
