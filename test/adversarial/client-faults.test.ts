@@ -3,7 +3,7 @@
 // memory in the proxy, and the proxy serves on.
 
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { once } from '../helpers/events.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { test, type TestContext } from 'node:test';

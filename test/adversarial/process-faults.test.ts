@@ -3,7 +3,7 @@
 // again once they are released.
 
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { once } from '../helpers/events.js';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';

@@ -3,7 +3,7 @@
 // connection, never a hang, a non-idempotent request is never sent twice, and the proxy serves on.
 
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { once } from '../helpers/events.js';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { test, type TestContext } from 'node:test';

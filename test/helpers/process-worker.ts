@@ -33,9 +33,15 @@ export interface Worker {
   stderr(): string;
 }
 
-/** Forks the worker entry with an IPC channel; killed (by PID) when the test ends. */
-export function forkWorker(t: TestContext): Worker {
-  const child = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+/**
+ * Forks the worker entry with an IPC channel (and Node flags `execArgv`); killed (by PID) when
+ * the test ends.
+ */
+export function forkWorker(t: TestContext, execArgv: readonly string[] = []): Worker {
+  const child = fork(WORKER, [], {
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    execArgv: [...process.execArgv, ...execArgv],
+  });
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not fork the worker');
   t.after(() => {

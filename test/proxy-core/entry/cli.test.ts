@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { once } from '../../helpers/events.js';
 import { readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { test, type TestContext } from 'node:test';
@@ -176,4 +178,30 @@ test('the built command is executable, as npx runs it through its shebang', asyn
   const { mode } = await stat(CLI);
   assert.equal(mode & 0o111, 0o111, `mode ${mode.toString(8)}`);
   assert.match(await readFile(CLI, 'utf8'), /^#!\/usr\/bin\/env node\n/);
+});
+
+test('on 0.0.0.0 it prints settings that reach it through loopback, never 0.0.0.0', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'memex-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const config = join(dir, 'memex.yml');
+  await writeFile(config, 'auth:\n  username: lan\n  password: s3cret-pass\n');
+  const cli = spawnProcess(t, process.execPath, [
+    CLI,
+    '--host',
+    '0.0.0.0',
+    '--port',
+    '0',
+    '--config',
+    config,
+  ]);
+
+  await cli.line('stdout', /^ {2}config:/);
+
+  const printed = cli.stdout();
+  const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(printed)?.[1];
+  assert.ok(port !== undefined, printed);
+  const base = `http://127.0.0.1:${port}`;
+  assert.ok(printed.includes(`HTTP_PROXY=${base} HTTPS_PROXY=${base}`), printed);
+  assert.ok(printed.includes(`ANTHROPIC_BASE_URL=${base}/anthropic`), printed);
+  assert.equal(printed.includes('0.0.0.0'), false, printed);
 });

@@ -22,6 +22,50 @@ test('planReload: nothing, an in-place update, or a new listener', () => {
   }
 });
 
+test('planReload: configs that differ only in key order are the same config', () => {
+  const upstreams = { anthropic: 'https://a.example', openai: 'https://o.example' };
+  const reordered = { openai: 'https://o.example', anthropic: 'https://a.example' };
+  const timeouts = Object.fromEntries(
+    Object.entries(BASE.timeouts).reverse(),
+  ) as Config['timeouts'];
+  assert.equal(planReload({ ...BASE, upstreams }, { ...BASE, upstreams: reordered }), 'none');
+  assert.equal(planReload(BASE, { ...BASE, timeouts }), 'none');
+  assert.equal(
+    planReload(
+      { ...BASE, upstreams },
+      { ...BASE, upstreams: { ...reordered, openai: 'https://x' } },
+    ),
+    'update',
+  );
+});
+
+test('an update that would expose the listener without credentials is refused, nothing changed', async (t) => {
+  const a = await startUpstream(t, (_req, res) => res.end('a'));
+  const b = await startUpstream(t, (_req, res) => res.end('b'));
+  const first: Config = {
+    ...BASE,
+    host: '0.0.0.0',
+    upstreams: { anthropic: a.url },
+    auth: { username: 'lan', password: 'pw' },
+  };
+  const { proxy } = await startProxy(t, first);
+  const url = `http://127.0.0.1:${proxy.address().port}`;
+  const credentials = {
+    'proxy-authorization': `Basic ${Buffer.from('lan:pw').toString('base64')}`,
+  };
+
+  assert.throws(
+    () => {
+      proxy.update({ ...first, upstreams: { anthropic: b.url }, auth: null });
+    },
+    { name: 'ConfigError', message: /^refusing to listen on 0\.0\.0\.0/ },
+  );
+
+  const res = await send(`${url}/anthropic/x`, { headers: credentials });
+  assert.equal(res.body.toString(), 'a');
+  assert.equal((await send(`${url}/anthropic/x`)).status, 407);
+});
+
 test('an update applies to the next request on the same listener', async (t) => {
   const a = await startUpstream(t, (_req, res) => res.end('a'));
   const b = await startUpstream(t, (_req, res) => res.end('b'));

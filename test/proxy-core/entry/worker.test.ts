@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_CONFIG, type Config } from '../../../proxy-core/config/config.js';
 import { STATS_INTERVAL_MS } from '../../../proxy-core/entry/protocol.js';
 import { send } from '../../helpers/client.js';
@@ -201,4 +202,22 @@ test('starting on a port already in use reports a fatal PORT_IN_USE error', asyn
   await worker.send({ type: 'stop' });
   await worker.next('stopped');
   assert.deepEqual(await worker.exited, { code: 0, signal: null });
+});
+
+// Tests run from dist/test/proxy-core/entry/; the fixture compiles to dist/test/fixtures/workers/.
+const THROW_ON_DEMAND = fileURLToPath(
+  new URL('../../fixtures/workers/throw-on-demand.js', import.meta.url),
+);
+
+test('an uncaught exception is reported, then the worker exits 1 so that it is restarted', async (t) => {
+  const worker = forkWorker(t, ['--import', THROW_ON_DEMAND]);
+  await worker.send({ type: 'start', config: configWith() });
+  await worker.next('listening');
+
+  await worker.send({ type: 'test:throw' });
+
+  const error = await worker.next('error', (m) => m.code === 'WORKER_CRASHED');
+  assert.equal(error.fatal, false);
+  assert.match(error.message, /^uncaught exception: Error: a bug nobody caught/);
+  assert.deepEqual(await worker.exited, { code: 1, signal: null });
 });

@@ -3,7 +3,7 @@
 // proxy keeps serving after each one and counts it.
 
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { once } from '../../helpers/events.js';
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { test, type TestContext } from 'node:test';
 import { errorOf, send } from '../../helpers/client.js';

@@ -2,7 +2,7 @@
 // speak TLS to the upstream, verifying its certificate like any client would.
 
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { once } from '../../helpers/events.js';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:https';
 import { test, type TestContext } from 'node:test';

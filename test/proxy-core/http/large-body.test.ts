@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { once } from 'node:events';
+import { once } from '../../helpers/events.js';
 import { request, type IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';

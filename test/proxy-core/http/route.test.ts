@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   route as routeWith,
+  routeConnect,
   toRouteTable,
   type Route as Decision,
 } from '../../../proxy-core/http/route.js';
@@ -466,5 +467,58 @@ test('does not let look-alike prefixes reach an upstream unless the path is an A
       assert.equal(detectSchema(url), 'anthropic', url);
       assert.equal(result.path, url, url);
     }
+  }
+});
+
+test('a reverse decision carries its upstream resolved from the config, basePath included', () => {
+  const table = toRouteTable(
+    { anthropic: 'https://api.anthropic.com', local: 'http://[::1]:11434/ollama/' },
+    () => false,
+  );
+  const decision = routeWith('/local/api/chat?x=1', table);
+  assert.ok(decision.kind === 'reverse');
+  assert.equal(decision.upstream, table.upstreams.get('local'));
+  assert.deepEqual(decision.upstream, {
+    secure: false,
+    hostname: '::1',
+    port: 11434,
+    host: '[::1]:11434',
+    name: 'local',
+    basePath: '/ollama',
+    self: false,
+  });
+  assert.equal(decision.path, '/api/chat?x=1');
+  assert.equal(decision.pathname, '/local/api/chat');
+  const unprefixed = routeWith('/v1/messages', table);
+  assert.ok(unprefixed.kind === 'reverse');
+  assert.deepEqual(
+    [unprefixed.upstream.hostname, unprefixed.upstream.port, unprefixed.upstream.secure],
+    ['api.anthropic.com', 443, true],
+  );
+});
+
+test('an upstream that is memex itself is a LOOP_DETECTED decision, by prefix and by schema', () => {
+  const table = toRouteTable({ anthropic: 'http://127.0.0.1:8080' }, (origin) => {
+    return origin.hostname === '127.0.0.1' && origin.port === 8080;
+  });
+  for (const url of ['/anthropic/v1/messages', '/v1/messages?beta=true']) {
+    const decision = routeWith(url, table);
+    assert.ok(decision.kind === 'reject', url);
+    assert.equal(decision.code, 'LOOP_DETECTED');
+    assert.equal(decision.message, 'upstream anthropic is this memex itself');
+  }
+});
+
+test('a CONNECT authority is parsed once into host and port, or rejected', () => {
+  assert.deepEqual(routeConnect('api.anthropic.com:443'), {
+    kind: 'tunnel',
+    target: { host: 'api.anthropic.com', port: 443 },
+  });
+  assert.deepEqual(routeConnect('[::1]:8443'), {
+    kind: 'tunnel',
+    target: { host: '::1', port: 8443 },
+  });
+  for (const bad of ['api.anthropic.com', 'host:0', 'host:70000', 'a b:443', '']) {
+    assert.equal(routeConnect(bad).kind, 'reject', bad);
   }
 });

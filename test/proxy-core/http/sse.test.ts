@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { once } from '../../helpers/events.js';
 import { request, type IncomingMessage } from 'node:http';
 import { test } from 'node:test';
 import { startProxy, startUpstream } from '../../helpers/servers.js';
