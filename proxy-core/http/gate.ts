@@ -1,9 +1,10 @@
-// The gate every request passes before routing: refuses browsers, DNS-rebound Host names, TRACE
-// and requests that loop back into memex. Pure: a few header lookups, no I/O.
+// The gate every request passes before memex acts on it (admission.ts): refuses browsers,
+// DNS-rebound Host names, TRACE and requests that loop back into memex. Pure: a few header
+// lookups, no I/O.
 
 import type { ProxyErrorCode } from '../errors.js';
 
-/** Why a request is refused before it is routed. */
+/** Why a request is refused by the gate. */
 export interface Refusal {
   readonly code: ProxyErrorCode;
   readonly message: string;
@@ -32,7 +33,7 @@ export interface GateRequest {
 }
 
 /**
- * Checks one request (CONNECT included) before routing; null lets it through.
+ * Checks one request (CONNECT included); null lets it through.
  *
  * - A web `Origin` (any value, `null` too) or `Sec-Fetch-Site: cross-site | same-site` means a
  *   web page sent it: 403, so no page can reach memex or, through it, a vendor with a local key.
