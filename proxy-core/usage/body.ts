@@ -23,6 +23,8 @@ export interface BodyReader {
   finish(aborted: boolean): UsageOutcome;
   /** True once more bytes cannot change the outcome (a JSON body past its cap). */
   readonly saturated: boolean;
+  /** True once a stream's terminal event was read (StreamSink.terminal); never for JSON. */
+  readonly terminal: boolean;
 }
 
 /** The media type without parameters, lowercased (RFC 9110 §8.3.1). */
@@ -94,6 +96,9 @@ function framedReader(
   let bytes = 0;
   return {
     saturated: false,
+    get terminal() {
+      return sink.terminal;
+    },
     write(chunk) {
       bytes += chunk.length;
       parser.write(chunk);
@@ -113,6 +118,7 @@ function createJsonReader(schema: Family): BodyReader {
   let size = 0;
   let overflow = false;
   return {
+    terminal: false,
     get saturated() {
       return overflow;
     },

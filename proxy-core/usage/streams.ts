@@ -23,6 +23,12 @@ import {
 export interface StreamSink extends EventSink {
   /** `aborted`: the stream was cut; every family reports what it saw (see each class). */
   finish(aborted: boolean): UsageOutcome;
+  /**
+   * True once the stream's terminal event has arrived (`message_stop`, `data: [DONE]`,
+   * `response.completed`, Gemini's chunk with a finishReason, Ollama's `done: true`): a client
+   * that hangs up after it has had the whole reply (issue 14).
+   */
+  readonly terminal: boolean;
 }
 
 /** Whether `"key"` occurs followed (after optional whitespace and a colon) by `first`. */
@@ -50,6 +56,15 @@ abstract class Sink implements StreamSink {
   protected model = '';
   protected tokens: TokenCounts | undefined;
   protected malformed = false;
+  #terminal = false;
+
+  get terminal(): boolean {
+    return this.#terminal;
+  }
+
+  protected ended(): void {
+    this.#terminal = true;
+  }
 
   abstract wants(type: string): boolean;
   abstract event(type: string, data: string): void;
@@ -80,7 +95,12 @@ abstract class Sink implements StreamSink {
  */
 export class AnthropicSink extends Sink {
   wants(type: string): boolean {
-    return type === 'message_start' || type === 'message_delta' || type === 'message';
+    return (
+      type === 'message_start' ||
+      type === 'message_delta' ||
+      type === 'message_stop' ||
+      type === 'message'
+    );
   }
 
   event(type: string, data: string): void {
@@ -89,7 +109,12 @@ export class AnthropicSink extends Sink {
       // No `event:` line (some gateways drop it): sniff the data's own type instead.
       if (hasField(data, '"type"', '"message_start"')) kind = 'message_start';
       else if (hasField(data, '"type"', '"message_delta"')) kind = 'message_delta';
+      else if (hasField(data, '"type"', '"message_stop"')) kind = 'message_stop';
       else return;
+    }
+    if (kind === 'message_stop') {
+      this.ended();
+      return;
     }
     const doc = this.parse(data);
     if (doc === undefined) return;
@@ -126,7 +151,10 @@ export class OpenAiSink extends Sink {
   }
 
   event(_type: string, data: string): void {
-    if (data === '[DONE]') return;
+    if (data === '[DONE]') {
+      this.ended();
+      return;
+    }
     const hasUsage = hasField(data, '"usage"', '{');
     if (this.model !== '' && !hasUsage) return;
     const doc = this.parse(data);
@@ -157,6 +185,10 @@ export class ResponsesSink extends Sink {
     if (type === 'message' && !hasField(data, '"type"', '"response.')) return;
     const doc = this.parse(data);
     if (doc === undefined) return;
+    const kind = type === 'message' ? doc['type'] : type;
+    if (kind !== 'response.created' && typeof kind === 'string' && RESPONSES_EVENTS.has(kind)) {
+      this.ended();
+    }
     const response = doc['response'];
     if (!isObject(response)) return;
     this.noteModel(response['model']);
@@ -181,6 +213,8 @@ export class GeminiSink extends Sink {
   }
 
   event(_type: string, data: string): void {
+    // The last chunk is the one whose candidate says why generation stopped.
+    if (hasField(data, '"finishReason"', '"')) this.ended();
     if (this.#first) {
       this.#first = false;
       this.#read(data);
@@ -219,6 +253,7 @@ export class OllamaSink extends Sink {
     if (doc === undefined) return;
     this.noteModel(doc['model']);
     if (doc['done'] !== true) return;
+    this.ended();
     const tokens = ollamaTokens(doc);
     if (tokens !== undefined) this.tokens = tokens;
   }
