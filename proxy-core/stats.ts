@@ -28,6 +28,10 @@ const USAGE_DAYS = 2;
 export interface Stats {
   requestStarted(): void;
   requestEnded(record: RequestRecord): void;
+  /** A model response carried inside a WebSocket: counted as a request of its own. */
+  responseCarried(record: RequestRecord): void;
+  webSocketOpened(): void;
+  webSocketClosed(): void;
   tunnelOpened(host: string, schema: SchemaId): void;
   tunnelClosed(bytesIn: number, bytesOut: number): void;
   tunnelFailed(): void;
@@ -48,6 +52,7 @@ export function createStats(now: () => number = Date.now): Stats {
   let ringNext = 0;
   let active = 0;
   const tunnels = { total: 0, active: 0, failed: 0, bytesIn: 0, bytesOut: 0 };
+  const websockets = { total: 0, active: 0 };
   const byHost = new Map<string, TunnelHost>();
   let version = 0;
   const usage = new UsageTotals();
@@ -64,6 +69,18 @@ export function createStats(now: () => number = Date.now): Stats {
     return today;
   };
 
+  const count = (record: RequestRecord): void => {
+    const totals = schemas[record.schema];
+    totals.requests++;
+    if (!record.complete || record.status >= 400) totals.errors++;
+    totals.bytesIn += record.bytesIn;
+    totals.bytesOut += record.bytesOut;
+    if (record.usage !== undefined) usage.add(record.schema, record.usage, dayOf(now()));
+    ring[ringNext] = record;
+    ringNext = (ringNext + 1) % RECENT_LIMIT;
+    version++;
+  };
+
   return {
     requestStarted() {
       active++;
@@ -71,14 +88,16 @@ export function createStats(now: () => number = Date.now): Stats {
     },
     requestEnded(record) {
       active--;
-      const totals = schemas[record.schema];
-      totals.requests++;
-      if (!record.complete || record.status >= 400) totals.errors++;
-      totals.bytesIn += record.bytesIn;
-      totals.bytesOut += record.bytesOut;
-      if (record.usage !== undefined) usage.add(record.schema, record.usage, dayOf(now()));
-      ring[ringNext] = record;
-      ringNext = (ringNext + 1) % RECENT_LIMIT;
+      count(record);
+    },
+    responseCarried: count,
+    webSocketOpened() {
+      websockets.total++;
+      websockets.active++;
+      version++;
+    },
+    webSocketClosed() {
+      websockets.active--;
       version++;
     },
     seedUsage(snapshot) {
@@ -130,6 +149,7 @@ export function createStats(now: () => number = Date.now): Stats {
         schemas: copies,
         active,
         tunnels: { ...tunnels, byHost: hosts },
+        websockets: { ...websockets },
         uptimeMs: now() - startedAt,
         recent,
         usage: usage.snapshot(),

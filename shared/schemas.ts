@@ -3,14 +3,23 @@
 
 /** The API family a request speaks. */
 export type SchemaId =
-  'anthropic' | 'openai' | 'openai-responses' | 'gemini' | 'ollama' | 'unknown';
+  | 'anthropic'
+  | 'openai'
+  | 'openai-responses'
+  | 'openai-realtime'
+  | 'gemini'
+  | 'gemini-live'
+  | 'ollama'
+  | 'unknown';
 
 /** Every schema, in the order the UI lists them. */
 export const SCHEMAS: readonly SchemaId[] = [
   'anthropic',
   'openai',
   'openai-responses',
+  'openai-realtime',
   'gemini',
+  'gemini-live',
   'ollama',
   'unknown',
 ];
@@ -20,7 +29,9 @@ export const SCHEMA_LABELS: Readonly<Record<SchemaId, string>> = {
   anthropic: 'Anthropic',
   openai: 'OpenAI',
   'openai-responses': 'OpenAI Responses',
+  'openai-realtime': 'OpenAI Realtime',
   gemini: 'Gemini',
+  'gemini-live': 'Gemini Live',
   ollama: 'Ollama',
   unknown: 'Other',
 };

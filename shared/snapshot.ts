@@ -62,6 +62,8 @@ export interface StatsSnapshot {
     readonly bytesOut: number;
     readonly byHost: Record<string, TunnelHost>;
   };
+  /** WebSockets relayed (handshakes answered 101) and open now. */
+  readonly websockets: { readonly total: number; readonly active: number };
   readonly uptimeMs: number;
   /** The last requests, newest first. */
   readonly recent: RequestRecord[];

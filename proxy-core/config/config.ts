@@ -25,6 +25,8 @@ export interface Timeouts {
   readonly stream_idle_ms: number;
   /** A CONNECT tunnel silent this long is closed. Default 3 600 000 ms (1 h). */
   readonly tunnel_idle_ms: number;
+  /** A WebSocket silent this long (no frame either way) is closed. Default 3 600 000 ms (1 h). */
+  readonly websocket_idle_ms: number;
 }
 
 /** Proxy credentials a client must send as Basic `Proxy-Authorization`. */
@@ -78,6 +80,7 @@ export const DEFAULT_CONFIG: Config = {
     response_header_ms: 600_000,
     stream_idle_ms: 600_000,
     tunnel_idle_ms: 3_600_000,
+    websocket_idle_ms: 3_600_000,
   },
   auth: null,
   pricing: {},

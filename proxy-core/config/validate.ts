@@ -12,6 +12,7 @@ const TIMEOUT_KEYS = [
   'response_header_ms',
   'stream_idle_ms',
   'tunnel_idle_ms',
+  'websocket_idle_ms',
 ] as const;
 /** The top-level keys of a config, as users write them. */
 export const CONFIG_KEYS = [

@@ -9,6 +9,8 @@
 //                              ▼
 //                    toOutgoing() ─▶ relay()           (reverse and forward mode)
 //
+//   Upgrade: websocket ─▶ the same route and admission ─▶ toOutgoing(upgrade) ─▶ relayUpgrade()
+//
 //   CONNECT ─▶ routeConnect() ─▶ refuseRequest(), refuseConnect() ─▶ openTunnel()
 
 import type { IncomingMessage } from 'node:http';
@@ -26,6 +28,7 @@ import type { Agents } from './agents.js';
 import { refusedContext, type Exchange, type ExchangeContext } from './exchange.js';
 import { toOutgoing } from './outgoing.js';
 import { relay } from './relay.js';
+import { relayUpgrade, upgradeExchange } from './upgrade.js';
 import { sendError, sendJson, sendRawError } from './reply.js';
 import { route, routeConnect, type Route, type RouteTable } from './route.js';
 import { openTunnel, type TunnelDial } from './tunnel.js';
@@ -57,6 +60,47 @@ export function handleRequest(
     serveInternal(req, res, decision.endpoint, stats);
     return;
   }
+  const admitted = admit(res, decision, early, routing, stats);
+  if (admitted === undefined) return;
+  relay(req, res, toOutgoing(req, admitted, agentsFor(admitted, routing), routing.via));
+}
+
+/**
+ * Handles a WebSocket handshake (server.ts routes only `Upgrade: websocket` here): routed and
+ * admitted as a request, then relayed as an upgrade. `open` tracks live WebSockets.
+ */
+export function handleUpgrade(
+  req: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+  routing: Routing,
+  stats: Stats,
+  open: Set<Socket>,
+): void {
+  const res = upgradeExchange(req, socket);
+  if (res === undefined) return;
+  const decision = route(req.url ?? '', routing.table);
+  const admitted = admit(res, decision, refuseRequest(req, routing.policy), routing, stats);
+  if (admitted === undefined) return;
+  relayUpgrade(
+    req,
+    res,
+    head,
+    toOutgoing(req, admitted, agentsFor(admitted, routing), routing.via, true),
+    { stats, idleMs: routing.timeouts.websocket_idle_ms, open },
+  );
+}
+
+type Relayed = Extract<Route, { kind: 'reverse' | 'forward' }>;
+
+/** Records the context once and answers any refusal; returns the route to relay, if any. */
+function admit(
+  res: Exchange,
+  decision: Route,
+  early: Refusal | null,
+  routing: Routing,
+  stats: Stats,
+): Relayed | undefined {
   res.track(
     stats,
     early === null ? contextOf(decision, routing.timeouts) : refusedContext(decision.pathname),
@@ -64,13 +108,13 @@ export function handleRequest(
   const refusal = early ?? refuseRouted(decision, routing.policy);
   if (refusal !== null) {
     sendError(res, refusal.code, refusal.message, refusal.headers);
-    return;
+    return undefined;
   }
-  if (decision.kind === 'reverse') {
-    relay(req, res, toOutgoing(req, decision, routing.upstreamAgents, routing.via));
-  } else if (decision.kind === 'forward') {
-    relay(req, res, toOutgoing(req, decision, routing.forwardAgents, routing.via));
-  }
+  return decision.kind === 'reverse' || decision.kind === 'forward' ? decision : undefined;
+}
+
+function agentsFor(decision: Relayed, routing: Routing): Agents {
+  return decision.kind === 'reverse' ? routing.upstreamAgents : routing.forwardAgents;
 }
 
 /** Handles one CONNECT; `open` tracks live tunnels so shutdown can end them. */
@@ -130,15 +174,24 @@ function contextOf(decision: Route, timeouts: Timeouts): ExchangeContext {
   }
 }
 
-/** What the route itself refuses: a reject, or a forward target that loops or is private. */
+/**
+ * What the route itself refuses: a reject, a forward target that loops or is private, and (only
+ * an upgrade gets here with one) memex's own endpoints, which speak no WebSocket.
+ */
 function refuseRouted(decision: Route, policy: ListenerPolicy): Refusal | null {
   switch (decision.kind) {
     case 'reject':
       return decision;
     case 'forward':
       return refuseForward(decision.target, policy);
-    case 'reverse':
     case 'internal':
+      return INTERNAL_UPGRADE;
+    case 'reverse':
       return null;
   }
 }
+
+const INTERNAL_UPGRADE: Refusal = {
+  code: 'BAD_REQUEST',
+  message: "memex's own endpoints (/_memex/*) do not take WebSocket upgrades",
+};

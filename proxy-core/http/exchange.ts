@@ -1,6 +1,7 @@
-// One request/response pair as memex records it: the ServerResponse subclass the server creates.
-// Its context (schema, host, path, timeouts) is set once, when the request is admitted and
-// routed, and only read afterwards; the exchange is recorded once, when the response closes.
+// One request/response pair as memex records it: the ServerResponse subclass the server creates
+// (and upgrade.ts creates for a WebSocket handshake). Its context (schema, host, path, timeouts)
+// is set once, when the request is admitted and routed, and only read afterwards; the exchange is
+// recorded once, when the response closes — for a WebSocket, when the socket does.
 
 import { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -33,6 +34,11 @@ export class Exchange extends ServerResponse {
   // A compressed body's usage arrives after the response closed: recording waits for it.
   #usagePending = false;
   #recordDue = false;
+  // The usage reader saw the stream's terminal event: the client had the whole reply.
+  #terminal = false;
+  // A WebSocket: 101 relayed, then the spliced sockets; `#cut` when either side failed.
+  #upgraded = false;
+  #cut = false;
   #stats: Stats | undefined;
   #clientSocket: Socket | undefined;
   #startedAt = 0;
@@ -62,10 +68,21 @@ export class Exchange extends ServerResponse {
   }
 
   /** The usage reader's outcome; records the exchange if it closed meanwhile. */
-  usageRead(outcome: UsageOutcome): void {
+  usageRead(outcome: UsageOutcome, terminal: boolean): void {
     this.usage = outcome;
+    this.#terminal = terminal;
     this.#usagePending = false;
     if (this.#recordDue) this.record();
+  }
+
+  /** The upstream answered 101 and the sockets are spliced: recorded as status 101 at close. */
+  upgraded(): void {
+    this.#upgraded = true;
+  }
+
+  /** A side of the WebSocket failed (reset, timeout): the record says incomplete. */
+  upgradeCut(): void {
+    this.#cut = true;
   }
 
   /** Records the finished exchange; called once, when the response closes. */
@@ -83,8 +100,8 @@ export class Exchange extends ServerResponse {
       host: context.host,
       path: context.path,
       schema: context.schema,
-      status: this.headersSent ? this.statusCode : 0,
-      complete: this.writableFinished,
+      status: this.#upgraded ? 101 : this.headersSent ? this.statusCode : 0,
+      complete: this.#upgraded ? !this.#cut : this.writableFinished || this.#terminal,
       durationMs: Math.round(durationMs * 100) / 100,
       bytesIn: socket.bytesRead - this.#bytesInAt,
       bytesOut: socket.bytesWritten - this.#bytesOutAt,

@@ -23,8 +23,20 @@ import { withoutHopByHop } from './headers.js';
 import type { Outgoing } from './outgoing.js';
 import { sendError } from './reply.js';
 
-/** Sends `outgoing` for the client's `req` and relays the response into `res`. */
-export function relay(req: IncomingMessage, res: Exchange, outgoing: Outgoing): void {
+/** What relay() hands an upstream's 101: its head, its socket and any bytes after the head. */
+export type OnUpgrade = (response: IncomingMessage, socket: Socket, head: Buffer) => void;
+
+/**
+ * Sends `outgoing` for the client's `req` and relays the response into `res`. With `onUpgrade`
+ * the request is a handshake (upgrade.ts): it has no body, and a 101 goes to `onUpgrade` instead
+ * of `res`; any other answer is relayed as usual.
+ */
+export function relay(
+  req: IncomingMessage,
+  res: Exchange,
+  outgoing: Outgoing,
+  onUpgrade?: OnUpgrade,
+): void {
   const upstream = (outgoing.secure ? httpsRequest : httpRequest)(outgoing.options);
   upstream.once('socket', (socket: Socket) => {
     watchUpstream(upstream, socket, res);
@@ -42,7 +54,12 @@ export function relay(req: IncomingMessage, res: Exchange, outgoing: Outgoing): 
   res.once('close', () => {
     if (!res.writableFinished) upstream.destroy();
   });
-  req.pipe(upstream);
+  if (onUpgrade === undefined) {
+    req.pipe(upstream);
+    return;
+  }
+  upstream.once('upgrade', onUpgrade);
+  upstream.end();
 }
 
 function watchUpstream(upstream: ClientRequest, socket: Socket, res: Exchange): void {

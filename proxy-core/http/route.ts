@@ -107,7 +107,9 @@ const SCHEMA_UPSTREAM: Readonly<Record<SchemaId, string | undefined>> = {
   anthropic: 'anthropic',
   openai: 'openai',
   'openai-responses': 'openai',
+  'openai-realtime': 'openai',
   gemini: 'gemini',
+  'gemini-live': 'gemini',
   ollama: 'ollama',
   unknown: undefined,
 };

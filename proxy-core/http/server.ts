@@ -1,4 +1,5 @@
-// The proxy's listener: one http.Server handing requests and CONNECTs to dispatch.ts, the config
+// The proxy's listener: one http.Server handing requests, WebSocket upgrades and CONNECTs to
+// dispatch.ts, the config
 // compiled into what a request is decided on (and recompiled on update), parse errors answered in
 // memex's error shape, and shutdown that drains before it cuts.
 
@@ -13,10 +14,11 @@ import { createAgents, type Agents } from './agents.js';
 import { readMaxConnections } from './capacity.js';
 import { createCredentialCheck } from './credentials.js';
 import { guardedLookup, isSelf, ownAddresses } from './destinations.js';
-import { handleConnect, handleRequest, type Routing } from './dispatch.js';
+import { handleConnect, handleRequest, handleUpgrade, type Routing } from './dispatch.js';
 import { Exchange } from './exchange.js';
 import { sendRawError } from './reply.js';
 import { toRouteTable } from './route.js';
+import { isWebSocketUpgrade } from './upgrade.js';
 
 // While draining, how often connections that went idle are closed.
 const DRAIN_SWEEP_MS = 50;
@@ -35,8 +37,8 @@ export interface Proxy {
    */
   update(config: Config): void;
   /**
-   * Stops accepting, lets requests in flight finish for up to `graceMs`, then cuts what is left
-   * (tunnels included).
+   * Stops accepting, cuts tunnels, lets requests in flight (and WebSockets) finish for up to
+   * `graceMs`, then cuts what is left.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -69,6 +71,7 @@ export async function createProxy(config: Config, stats: Stats = createStats()):
   };
   let routing = compile(config, listener);
   const tunnels = new Set<Socket>();
+  const websockets = new Set<Socket>();
   const destroyAgents = (): void => {
     listener.upstreamAgents.destroy();
     listener.forwardAgents.destroy();
@@ -84,6 +87,10 @@ export async function createProxy(config: Config, stats: Stats = createStats()):
     connectionsCheckingInterval: HEAD_CHECK_MS,
     // The gate answers a missing Host itself, in memex's error shape, and only for origin-form.
     requireHostHeader: false,
+    // Only WebSocket handshakes leave HTTP; any other Upgrade (h2c) is a request like others,
+    // its Upgrade header dropped as hop-by-hop. (Node < 24.9 ignores this and sends every
+    // Upgrade to 'upgrade', where it is relayed the same way.)
+    shouldUpgradeCallback: isWebSocketUpgrade,
   });
   server.setTimeout(config.timeouts.stream_idle_ms);
   // Refuse new connections (Node closes them at once) before descriptors run out for all.
@@ -95,6 +102,9 @@ export async function createProxy(config: Config, stats: Stats = createStats()):
   });
   server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     handleConnect(req, socket, head, routing, stats, tunnels);
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    handleUpgrade(req, socket, head, routing, stats, websockets);
   });
   server.on('clientError', onClientError);
 
@@ -137,8 +147,10 @@ export async function createProxy(config: Config, stats: Stats = createStats()):
       const sweeper = setInterval(() => {
         server.closeIdleConnections();
       }, DRAIN_SWEEP_MS);
+      // WebSockets are long-lived by design: they get the grace, then end with the rest.
       const timer = setTimeout(() => {
         server.closeAllConnections();
+        for (const socket of websockets) socket.destroy();
       }, graceMs);
       await closed;
       clearInterval(sweeper);

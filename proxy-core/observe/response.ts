@@ -19,8 +19,8 @@ export function observeResponse(response: IncomingMessage, res: Exchange): void 
       contentType: headers['content-type'],
       contentEncoding: headers['content-encoding'],
     },
-    (outcome) => {
-      res.usageRead(outcome);
+    (outcome, terminal) => {
+      res.usageRead(outcome, terminal);
     },
   );
   if (reader === undefined) return;

@@ -14,7 +14,12 @@ import {
 } from './streams.js';
 import { outcomeOfJson } from './tokens.js';
 
-export type Family = Exclude<SchemaId, 'unknown'>;
+export type Family = Exclude<SchemaId, 'unknown' | 'openai-realtime' | 'gemini-live'>;
+
+/** Whether HTTP bodies of `schema` carry usage memex reads (Realtime and Live are WebSocket-only). */
+export function isFamily(schema: SchemaId): schema is Family {
+  return schema !== 'unknown' && schema !== 'openai-realtime' && schema !== 'gemini-live';
+}
 export type Framing = 'sse' | 'ndjson' | 'json';
 
 /** What a body reader does; each framing implements it over the decoded bytes. */

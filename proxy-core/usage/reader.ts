@@ -9,12 +9,12 @@
 //            JSON buffer (≤ MAX_JSON_BYTES) (application/json) ─► parse at end
 //                    │
 //                    ▼
-//             done(outcome)   exactly once
+//             done(outcome, terminal)   exactly once
 
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { SchemaId } from '../http/schema.js';
-import { createBodyReader, framingOf, type BodyReader } from './body.js';
+import { createBodyReader, framingOf, isFamily, type BodyReader } from './body.js';
 import type { UsageOutcome } from './outcome.js';
 
 export { MAX_JSON_BYTES, type TokenCounts, type UsageOutcome } from './outcome.js';
@@ -45,14 +45,16 @@ export interface UsageReader {
  * abort() for identity bodies, later for compressed ones, never from inside write(). An
  * unsupported content-encoding gives a reader that reports `unparsed`. The caller must end
  * every reader with end() or abort(): `done` waits for one of them. `done` must not throw; a
- * throw is swallowed so that it cannot reach a stream listener.
+ * throw is swallowed so that it cannot reach a stream listener. `terminal` says the stream's
+ * terminal event was read (StreamSink.terminal): the whole reply reached the client even if the
+ * connection was cut afterwards.
  */
 export function createUsageReader(
   schema: SchemaId,
   head: ResponseHead,
-  done: (outcome: UsageOutcome) => void,
+  done: (outcome: UsageOutcome, terminal: boolean) => void,
 ): UsageReader | undefined {
-  if (schema === 'unknown' || head.status < 200 || head.status > 299) return undefined;
+  if (!isFamily(schema) || head.status < 200 || head.status > 299) return undefined;
   const framing = framingOf(schema, head.contentType);
   if (framing === undefined) return undefined;
   const body = createBodyReader(schema, framing);
@@ -61,7 +63,7 @@ export function createUsageReader(
     if (settled) return;
     settled = true;
     try {
-      done(outcome);
+      done(outcome, body.terminal);
     } catch {
       // The caller's bug must not become an uncaught exception in a zlib or socket listener.
     }

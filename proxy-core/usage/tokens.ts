@@ -1,7 +1,7 @@
 // Per-family mapping from a body's usage object to normalized TokenCounts (see outcome.ts for
 // the meaning), and the whole-body reading used for JSON responses.
 
-import type { SchemaId } from '../http/schema.js';
+import type { Family } from './body.js';
 import {
   isObject,
   toCount,
@@ -73,13 +73,23 @@ export function responsesTokens(usage: JsonObject): TokenCounts | undefined {
   );
 }
 
+/** Realtime `usage` (response.done): input_tokens includes input_token_details.cached_tokens. */
+export function realtimeTokens(usage: JsonObject): TokenCounts | undefined {
+  return splitCached(
+    toCount(usage['input_tokens']),
+    toCount(usage['output_tokens']),
+    usage['input_token_details'],
+  );
+}
+
 /**
  * Gemini `usageMetadata`: promptTokenCount includes cachedContentTokenCount; thoughts and
- * tool-use prompt tokens are reported beside, not inside, candidates and prompt.
+ * tool-use prompt tokens are reported beside, not inside, candidates and prompt. The Live API
+ * names the candidates' count responseTokenCount.
  */
 export function geminiTokens(usage: JsonObject): TokenCounts | undefined {
   const prompt = toCount(usage['promptTokenCount']);
-  const candidates = toCount(usage['candidatesTokenCount']);
+  const candidates = toCount(usage['candidatesTokenCount'] ?? usage['responseTokenCount']);
   const thoughts = toCount(usage['thoughtsTokenCount']);
   const toolPrompt = toCount(usage['toolUsePromptTokenCount']);
   const cached = toCount(usage['cachedContentTokenCount']) ?? 0;
@@ -128,7 +138,7 @@ function geminiOutcome(body: unknown): UsageOutcome {
 }
 
 /** Reads a complete, parsed, non-streamed response body of one family. */
-export function outcomeOfJson(schema: Exclude<SchemaId, 'unknown'>, body: unknown): UsageOutcome {
+export function outcomeOfJson(schema: Family, body: unknown): UsageOutcome {
   if (schema === 'gemini') return geminiOutcome(body);
   if (!isObject(body)) return { kind: 'unparsed', model: '' };
   const model = toModel(body['model']) ?? '';

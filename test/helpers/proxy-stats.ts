@@ -7,7 +7,10 @@ import { DEFAULT_CONFIG, type Config } from '../../proxy-core/config/config.js';
 import { createProxy, type Proxy } from '../../proxy-core/http/server.js';
 import { createStats, type RequestRecord, type Stats } from '../../proxy-core/stats.js';
 
-/** Stats that emit 'requestEnded' (record), 'tunnelOpened', 'tunnelClosed' and 'tunnelFailed'. */
+/**
+ * Stats that emit 'requestEnded' (record), 'responseCarried' (record), 'webSocketOpened',
+ * 'webSocketClosed', 'tunnelOpened', 'tunnelClosed' and 'tunnelFailed'.
+ */
 export function createObservedStats(): { stats: Stats; events: EventEmitter } {
   const inner = createStats();
   const events = new EventEmitter();
@@ -18,6 +21,18 @@ export function createObservedStats(): { stats: Stats; events: EventEmitter } {
     requestEnded(record) {
       inner.requestEnded(record);
       events.emit('requestEnded', record);
+    },
+    responseCarried(record) {
+      inner.responseCarried(record);
+      events.emit('responseCarried', record);
+    },
+    webSocketOpened() {
+      inner.webSocketOpened();
+      events.emit('webSocketOpened');
+    },
+    webSocketClosed() {
+      inner.webSocketClosed();
+      events.emit('webSocketClosed');
     },
     tunnelOpened(host, schema) {
       inner.tunnelOpened(host, schema);

@@ -43,6 +43,7 @@ test('starts with every schema at zero and nothing recorded', () => {
     schemas: Object.fromEntries(SCHEMAS.map((id) => [id, zero])),
     active: 0,
     tunnels: { total: 0, active: 0, failed: 0, bytesIn: 0, bytesOut: 0, byHost: {} },
+    websockets: { total: 0, active: 0 },
     uptimeMs: 0,
     recent: [],
     usage: { version: 1, days: {} },

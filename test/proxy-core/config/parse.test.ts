@@ -28,6 +28,7 @@ timeouts:
   response_header_ms: 2000
   stream_idle_ms: 3000
   tunnel_idle_ms: 4000
+  websocket_idle_ms: 5000
 auth:
   username: lan
   password: "s3cret:pass"
@@ -54,6 +55,7 @@ connect_ms = 1000
 response_header_ms = 2000
 stream_idle_ms = 3000
 tunnel_idle_ms = 4000
+websocket_idle_ms = 5000
 
 [auth]
 username = "lan"
@@ -83,6 +85,7 @@ output_per_mtok = 1
       response_header_ms: 2000,
       stream_idle_ms: 3000,
       tunnel_idle_ms: 4000,
+      websocket_idle_ms: 5000,
     },
     auth: { username: 'lan', password: 's3cret:pass' },
     pricing: {
@@ -143,7 +146,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'yaml',
     'memex.yml',
     'timeouts:\n  conect_ms: 5\n',
-    'memex.yml:2:3: timeouts.conect_ms: unknown key (did you mean "connect_ms"?); known keys: header_ms, connect_ms, response_header_ms, stream_idle_ms, tunnel_idle_ms',
+    'memex.yml:2:3: timeouts.conect_ms: unknown key (did you mean "connect_ms"?); known keys: header_ms, connect_ms, response_header_ms, stream_idle_ms, tunnel_idle_ms, websocket_idle_ms',
   ],
   [
     'yaml',

@@ -95,6 +95,7 @@ test('an upstream silent past response_header_ms gets a 504 RESPONSE_TIMEOUT and
       response_header_ms: 200,
       stream_idle_ms: 600_000,
       tunnel_idle_ms: 3_600_000,
+      websocket_idle_ms: 3_600_000,
     },
   });
 

@@ -78,8 +78,10 @@ function normalize(schema: SchemaId, usage: Usage): TokenCounts {
         cacheRead: 0,
         cacheWrite: 0,
       };
+    case 'openai-realtime':
+    case 'gemini-live':
     case 'unknown':
-      throw new Error('no usage for the unknown family');
+      throw new Error(`no HTTP wire fixtures for the ${schema} family`);
   }
 }
 
