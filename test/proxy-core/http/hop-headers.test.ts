@@ -183,7 +183,9 @@ for (const mode of MODES) {
   });
 }
 
-test('a request asking to upgrade is relayed as a plain request without Upgrade', async (t) => {
+// A WebSocket upgrade is relayed as an upgrade (websocket.test.ts, issue 14); any other protocol
+// (h2c) is not spoken through memex: a plain request.
+test('a request asking to upgrade to h2c is relayed as a plain request without Upgrade', async (t) => {
   const upstream = await startRawUpstream(
     t,
     'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok',
@@ -197,10 +199,9 @@ test('a request asking to upgrade is relayed as a plain request without Upgrade'
       proxy.port,
       'GET /up/v1/models HTTP/1.1\r\n' +
         `Host: 127.0.0.1:${proxy.port}\r\n` +
-        'Connection: Upgrade, close\r\n' +
-        'Upgrade: websocket\r\n' +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
-        'Sec-WebSocket-Version: 13\r\n' +
+        'Connection: Upgrade, HTTP2-Settings, close\r\n' +
+        'Upgrade: h2c\r\n' +
+        'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n' +
         '\r\n',
     ),
   );
@@ -209,5 +210,6 @@ test('a request asking to upgrade is relayed as a plain request without Upgrade'
   assert.equal(response.startLine, 'HTTP/1.1 200 OK');
   assert.equal(response.body, 'ok');
   assert.deepEqual(valuesOf(request, 'upgrade'), []);
+  assert.deepEqual(valuesOf(request, 'http2-settings'), []);
   for (const value of valuesOf(request, 'connection')) assert.equal(value, 'keep-alive');
 });

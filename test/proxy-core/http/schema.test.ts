@@ -172,10 +172,32 @@ test('lists every schema once, with unknown last', () => {
     'anthropic',
     'openai',
     'openai-responses',
+    'openai-realtime',
     'gemini',
+    'gemini-live',
     'ollama',
     'unknown',
   ]);
+});
+
+test('detects the WebSocket APIs: Responses, Realtime and Gemini Live (v1beta, v1alpha, Vertex)', () => {
+  const cases: [string, SchemaId][] = [
+    ['/v1/responses', 'openai-responses'],
+    ['/openai/v1/responses', 'openai-responses'],
+    ['/v1/realtime?model=gpt-realtime', 'openai-realtime'],
+    ['/openai/realtime?api-version=2025-04-01-preview&deployment=gpt-realtime', 'openai-realtime'],
+    ['/v1/realtime/client_secrets', 'openai-realtime'],
+    [
+      '/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent?key=k',
+      'gemini-live',
+    ],
+    [
+      '/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContentConstrained',
+      'gemini-live',
+    ],
+    ['/ws/google.cloud.aiplatform.v1beta1.LlmBidiService/BidiGenerateContent', 'gemini-live'],
+  ];
+  for (const [path, schema] of cases) assert.equal(detectSchema(path), schema, path);
 });
 
 test('classifies the vendor API hosts whatever their letter case or trailing dot', () => {
