@@ -75,44 +75,58 @@ export function createWebSocketReader(
     case 'unknown':
       return undefined;
   }
-  let failed = false;
+  // `settled`: the protocol has said its last (closed, or failed); nothing more is read.
+  let settled = false;
   const fail = (): void => {
-    if (failed) return;
-    failed = true;
+    if (settled) return;
+    settled = true;
     protocol.fail();
-    server.close();
-    client.close();
+    server.stop();
+    client.stop();
   };
-  const server = readFrames('server', extensions, protocol.server.bind(protocol), fail);
-  const client = readFrames('client', extensions, protocol.client.bind(protocol), fail);
+  const closeProtocol = (): void => {
+    if (settled) return;
+    settled = true;
+    protocol.close();
+  };
+  const server = readFrames(
+    'server',
+    extensions,
+    protocol.server.bind(protocol),
+    fail,
+    closeProtocol,
+  );
+  const client = readFrames('client', extensions, protocol.client.bind(protocol), fail, ignore);
   // Once the client's frames have said what they can, their receiver goes.
   const releaseClient = (): void => {
-    if (!protocol.readsClient) client.close();
+    if (!protocol.readsClient) client.stop();
   };
   return {
     fromServer(chunk) {
-      if (!failed) server.write(chunk);
+      if (!settled) server.write(chunk);
     },
     fromClient(chunk) {
-      if (failed || !protocol.readsClient) return;
+      if (settled || !protocol.readsClient) return;
       client.write(chunk);
       releaseClient();
     },
     get readsClient() {
-      return !failed && protocol.readsClient;
+      return !settled && protocol.readsClient;
     },
     close() {
-      if (!failed) protocol.close();
-      failed = true;
-      server.close();
-      client.close();
+      // The server's last frames may still be inflating: the protocol closes once they are read.
+      server.end();
+      client.stop();
     },
   };
 }
 
 interface Frames {
   write(chunk: Buffer): void;
-  close(): void;
+  /** No more input: read what is buffered, then `done`. */
+  end(): void;
+  /** No more input and no more messages; resources go once the receiver is idle. */
+  stop(): void;
 }
 
 function readFrames(
@@ -120,6 +134,7 @@ function readFrames(
   extensions: string | undefined,
   onMessage: (data: Buffer, isBinary: boolean) => void,
   fail: () => void,
+  done: () => void,
 ): Frames {
   let deflate: Deflate | undefined;
   let receiver: FrameReceiver;
@@ -130,33 +145,57 @@ function readFrames(
   } catch {
     // ws refuses the agreed extensions (or is missing): the two ends may still agree; we can't read.
     queueMicrotask(fail);
-    return { write() {}, close() {} };
+    return { write: ignore, end: ignore, stop: ignore };
   }
-  let closed = false;
+  let ending = false;
+  let muted = false;
+  let finished = false;
+  // ws's inflater must not be released while it inflates (its callback would find it gone and
+  // throw): only once the receiver has finished or failed.
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    deflate?.cleanup();
+    receiver.destroy();
+    if (!muted) done();
+  };
   receiver.on('message', (data, isBinary) => {
+    if (muted) return;
     try {
       onMessage(data, isBinary);
     } catch {
       fail(); // a bug of ours must not reach the socket's listener
     }
   });
-  receiver.on('error', fail);
+  receiver.on('error', () => {
+    if (!muted) fail();
+    finish();
+  });
+  receiver.on('finish', finish);
+  const end = (): void => {
+    if (ending || finished) return;
+    ending = true;
+    receiver.end();
+  };
   return {
     write(chunk) {
-      if (closed) return;
+      if (ending) return;
       if (receiver.writableLength > MAX_PENDING_FRAME_BYTES) {
         fail();
         return;
       }
       receiver.write(chunk);
     },
-    close() {
-      if (closed) return;
-      closed = true;
-      receiver.destroy();
-      deflate?.cleanup();
+    end,
+    stop() {
+      muted = true;
+      end();
     },
   };
+}
+
+function ignore(): void {
+  return;
 }
 
 /** What each API's messages mean; fed whole messages, in order. */

@@ -14,6 +14,8 @@ export interface FrameReceiver {
   write(chunk: Buffer): boolean;
   on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this;
   on(event: 'error', listener: (err: Error) => void): this;
+  on(event: 'finish', listener: () => void): this;
+  end(): void;
   destroy(): void;
   /** Bytes written but not yet parsed (they wait while a compressed message inflates). */
   readonly writableLength: number;

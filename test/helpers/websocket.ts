@@ -82,6 +82,32 @@ export function echo(ws: WebSocket): void {
   });
 }
 
+// ws emits every message a chunk holds in one go: a test awaiting them one by one would miss
+// all but the first, so each client's messages are queued from the moment it exists.
+const queues = new WeakMap<WebSocket, MessageQueue>();
+
+class MessageQueue {
+  readonly #waiting: ((message: { data: Buffer; isBinary: boolean }) => void)[] = [];
+  readonly #arrived: { data: Buffer; isBinary: boolean }[] = [];
+
+  constructor(ws: WebSocket) {
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const waiter = this.#waiting.shift();
+      if (waiter === undefined) this.#arrived.push({ data, isBinary });
+      else waiter({ data, isBinary });
+    });
+  }
+
+  next(): Promise<{ data: Buffer; isBinary: boolean }> {
+    const arrived = this.#arrived.shift();
+    if (arrived !== undefined) return Promise.resolve(arrived);
+    return withGuard(
+      new Promise((resolve) => this.#waiting.push(resolve)),
+      "the WebSocket's next message",
+    );
+  }
+}
+
 /** Opens a ws client to `url` and waits (guarded) for it to open; terminated when the test ends. */
 export async function openWs(
   t: TestContext,
@@ -90,6 +116,7 @@ export async function openWs(
   protocols: string[] = [],
 ): Promise<{ ws: WebSocket; response: IncomingMessage }> {
   const ws = new WebSocket(url, protocols, options);
+  queues.set(ws, new MessageQueue(ws));
   t.after(() => {
     ws.terminate();
   });
@@ -99,10 +126,11 @@ export async function openWs(
   return { ws, response };
 }
 
-/** The next message of `ws`: its data and whether it was binary. */
-export async function nextMessage(ws: WebSocket): Promise<{ data: Buffer; isBinary: boolean }> {
-  const [data, isBinary] = (await once(ws, 'message')) as [Buffer, boolean];
-  return { data, isBinary };
+/** The next message of a client opened with openWs: its data and whether it was binary. */
+export function nextMessage(ws: WebSocket): Promise<{ data: Buffer; isBinary: boolean }> {
+  const queue = queues.get(ws);
+  if (queue === undefined) throw new Error('nextMessage needs a WebSocket opened with openWs');
+  return queue.next();
 }
 
 /** Resolves with the close code and reason `ws` sees. */
