@@ -1,10 +1,14 @@
 // The bench's summary: per-round samples → medians and paired differences against direct in the
-// same round, printed as a table (rows = metrics, columns = targets).
+// same round, and memex against the Node floor in the same round, printed as a table (rows =
+// metrics, columns = targets).
 
 import { median, toCell } from './numbers.js';
 
-export const TARGETS = ['direct', 'memex', 'bare'] as const;
+export const TARGETS = ['direct', 'memex', 'bare', 'floor'] as const;
 export type TargetName = (typeof TARGETS)[number];
+/** The targets that are proxies (spawned per round, with memory and spawn time read). */
+export const PROXIES = ['memex', 'bare', 'floor'] as const;
+export type ProxyName = (typeof PROXIES)[number];
 
 /** latency: lower is better, paired as a difference; rate: higher is better, paired as a ratio. */
 type Kind = 'latency' | 'rate' | 'count' | 'process';
@@ -35,7 +39,7 @@ export const METRICS: Readonly<Record<string, MetricInfo>> = {
 export type Samples = Record<TargetName, Record<string, number[]>>;
 
 export function emptySamples(): Samples {
-  return { direct: {}, memex: {}, bare: {} };
+  return { direct: {}, memex: {}, bare: {}, floor: {} };
 }
 
 export function addSample(
@@ -47,10 +51,16 @@ export function addSample(
   (samples[target][metric] ??= []).push(value);
 }
 
-/** Per-round paired values against direct: difference for latencies, ratio for rates. */
-function paired(samples: Samples, target: TargetName, metric: string, kind: Kind): number {
+/** Per-round paired values against `against`: ratio for rates, difference for everything else. */
+function paired(
+  samples: Samples,
+  target: TargetName,
+  metric: string,
+  kind: Kind,
+  against: TargetName = 'direct',
+): number {
   const mine = samples[target][metric] ?? [];
-  const base = samples.direct[metric] ?? [];
+  const base = samples[against][metric] ?? [];
   const pairs: number[] = [];
   for (let i = 0; i < Math.min(mine.length, base.length); i++) {
     const a = mine[i] ?? NaN;
@@ -64,8 +74,14 @@ export interface SummaryRow {
   readonly metric: string;
   readonly label: string;
   readonly median: Record<TargetName, number>;
-  /** memex and bare against direct (difference or ratio), median over rounds. */
-  readonly vsDirect: { memex: number; bare: number } | null;
+  /** Each proxy against direct (difference or ratio), median over rounds. */
+  readonly vsDirect: Record<ProxyName, number> | null;
+  /**
+   * memex against the floor in the same round, median over rounds: for latencies memex's added
+   * latency minus the floor's (direct cancels: memex − floor), with `percent` of the floor's added
+   * latency (its vsDirect); for rates memex / floor; for process figures memex − floor.
+   */
+  readonly vsFloor: { readonly value: number; readonly percent: number } | null;
 }
 
 export function summarize(samples: Samples): SummaryRow[] {
@@ -77,37 +93,81 @@ export function summarize(samples: Samples): SummaryRow[] {
         ? {
             memex: paired(samples, 'memex', metric, info.kind),
             bare: paired(samples, 'bare', metric, info.kind),
+            floor: paired(samples, 'floor', metric, info.kind),
           }
         : null;
+    const value = paired(samples, 'memex', metric, info.kind, 'floor');
+    const floorAdded = vsDirect?.floor ?? NaN;
+    const vsFloor =
+      info.kind === 'count'
+        ? null
+        : {
+            value,
+            percent: info.kind === 'latency' && floorAdded > 0 ? (100 * value) / floorAdded : NaN,
+          };
     return {
       metric,
       label: info.label,
-      median: { direct: med('direct'), memex: med('memex'), bare: med('bare') },
+      median: {
+        direct: med('direct'),
+        memex: med('memex'),
+        bare: med('bare'),
+        floor: med('floor'),
+      },
       vsDirect,
+      vsFloor,
     };
   });
 }
 
-function pairedCell(row: SummaryRow, target: 'memex' | 'bare'): string {
+function signed(value: number): string {
+  return `${value >= 0 ? '+' : ''}${toCell(value)}`;
+}
+
+function pairedCell(row: SummaryRow, target: ProxyName): string {
   if (row.vsDirect === null) return '';
   const value = row.vsDirect[target];
   if (!Number.isFinite(value)) return '—';
   if (METRICS[row.metric]?.kind === 'rate') return `×${value.toFixed(2)}`;
-  return `${value >= 0 ? '+' : ''}${toCell(value)}`;
+  return signed(value);
 }
 
-/** A Markdown table: medians per target, then memex and bare paired against direct. */
+function floorCell(row: SummaryRow): string {
+  if (row.vsFloor === null) return '';
+  const { value, percent } = row.vsFloor;
+  if (!Number.isFinite(value)) return '—';
+  if (METRICS[row.metric]?.kind === 'rate') return `×${value.toFixed(2)}`;
+  return Number.isFinite(percent) ? `${signed(value)} (${signed(percent)}%)` : signed(value);
+}
+
+/** What the memex − floor column holds, printed under the table. */
+export const FLOOR_NOTE =
+  "memex − floor: memex's added latency minus the node:http floor's, paired per round " +
+  "(= memex − floor), median of rounds, and in parentheses as % of the floor's added latency " +
+  '(floor vs direct); for rates memex / floor; for process figures memex − floor.';
+
+/** A Markdown table: medians per target, each proxy paired against direct, memex against the floor. */
 export function toTable(rows: readonly SummaryRow[]): string {
   const header = ['metric (median of rounds)', 'direct', 'memex', 'bare http-proxy-3'];
   const lines = [
-    [...header, 'memex vs direct', 'bare vs direct'],
+    [
+      ...header,
+      'node:http floor',
+      'memex vs direct',
+      'bare vs direct',
+      'floor vs direct',
+      'memex − floor',
+    ],
     ...rows.map((row) => [
       row.label,
       toCell(row.median.direct),
       toCell(row.median.memex),
       toCell(row.median.bare),
+      toCell(row.median.floor),
       pairedCell(row, 'memex'),
       pairedCell(row, 'bare'),
+      pairedCell(row, 'floor'),
+      floorCell(row),
     ]),
   ];
   const widths = lines[0]?.map((_cell, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));

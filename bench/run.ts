@@ -1,10 +1,11 @@
 // `npm run bench [-- --quick]`: the side-by-side benchmark of issue 7. Starts a fake upstream
-// and a load client (each its own process), then per round a fresh memex and a fresh bare
-// http-proxy-3 proxy, and runs every workload against direct, memex and bare in turn, so drift
-// hits all three alike. Prints a table, writes bench/results/<timestamp>.json, and exits 1 on
-// functional errors (wrong bytes, dropped streams) only, never on timing.
+// and a load client (each its own process), then per round a fresh memex, a fresh bare
+// http-proxy-3 proxy and a fresh node:http floor (floor.ts), and runs every workload against
+// direct, memex, bare and floor in turn, so drift hits all four alike. Prints a table, writes
+// bench/results/<timestamp>.json, and exits 1 on functional errors (wrong bytes, dropped
+// streams) only, never on timing.
 //
-//   run.ts ──IPC──▶ client.ts ──http──▶ { upstream | memex /bench/… | bare /bench/… } ──▶ upstream.ts
+//   run.ts ──IPC──▶ client.ts ──http──▶ { upstream | memex, bare, floor /bench/… } ──▶ upstream.ts
 
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,8 +16,16 @@ import { forkChild, readMemory, resetPeak, startChild, stopAll, stopChild } from
 import type { Child } from './processes.js';
 import type { StatsSnapshot } from '../proxy-core/stats.js';
 import type { Job, JobResult, Sizes, Target, Workload } from './protocol.js';
-import { addSample, emptySamples, summarize, toTable, TARGETS } from './report.js';
-import type { Samples, TargetName } from './report.js';
+import {
+  addSample,
+  emptySamples,
+  FLOOR_NOTE,
+  PROXIES,
+  summarize,
+  toTable,
+  TARGETS,
+} from './report.js';
+import type { ProxyName, Samples, TargetName } from './report.js';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 const MEMEX_CLI = here('../bin/memex-proxy.cjs');
@@ -74,10 +83,7 @@ function createClient(child: ChildProcess): (job: Omit<Job, 'id'>) => Promise<Jo
     });
 }
 
-interface Proxies {
-  readonly memex: Child;
-  readonly bare: Child;
-}
+type Proxies = Record<ProxyName, Child>;
 
 async function startProxies(upstreamPort: number, home: string): Promise<Proxies> {
   const upstream = `http://127.0.0.1:${upstreamPort}`;
@@ -89,7 +95,8 @@ async function startProxies(upstreamPort: number, home: string): Promise<Proxies
     { cwd: home, env: { ...process.env, HOME: home } },
   );
   const bare = await startChild(here('./bare.js'), [upstream], /bare listening on (\d+)/);
-  return { memex, bare };
+  const floor = await startChild(here('./floor.js'), [upstream], /floor listening on (\d+)/);
+  return { memex, bare, floor };
 }
 
 async function runRound(
@@ -107,14 +114,15 @@ async function runRound(
       direct: { port: upstreamPort, prefix: '' },
       memex: { port: proxies.memex.port, prefix: '/bench' },
       bare: { port: proxies.bare.port, prefix: '/bench' },
+      floor: { port: proxies.floor.port, prefix: '/bench' },
     };
-    for (const name of ['memex', 'bare'] as const) {
+    for (const name of PROXIES) {
       addSample(samples, name, 'spawnMs', proxies[name].spawnMs);
       addSample(samples, name, 'idleRssMiB', readMemory(proxies[name].pid, 'VmRSS') / MIB);
     }
     for (const workload of WORKLOADS) {
       if (workload === 'large' || workload === 'streams') {
-        for (const name of ['memex', 'bare'] as const) resetPeak(proxies[name].pid);
+        for (const name of PROXIES) resetPeak(proxies[name].pid);
       }
       for (const name of TARGETS) {
         const result = await send({ workload, target: targets[name], sizes });
@@ -129,7 +137,7 @@ async function runRound(
         streams: 'peakStreamsMiB',
       };
       if (workload === 'sse' || workload === 'large' || workload === 'streams') {
-        for (const name of ['memex', 'bare'] as const) {
+        for (const name of PROXIES) {
           const peak = readMemory(proxies[name].pid, 'VmHWM') / MIB;
           addSample(samples, name, peakMetric[workload], peak);
         }
@@ -139,8 +147,7 @@ async function runRound(
       ...(await checkAccounting(proxies.memex.port, sizes)).map((e) => `round ${round}: ${e}`),
     );
   } finally {
-    await stopChild(proxies.memex.process);
-    await stopChild(proxies.bare.process);
+    for (const name of PROXIES) await stopChild(proxies[name].process);
   }
 }
 
@@ -189,7 +196,7 @@ async function main(argv: readonly string[]): Promise<number> {
   process.stdout.write(
     `\nmemex bench (${quick ? 'quick' : 'full'}, ${rounds} rounds, ${seconds.toFixed(1)} s) ` +
       `${started.toISOString()} on ${machine}\n` +
-      `sizes: ${JSON.stringify(sizes)}\n\n${toTable(rows)}\n`,
+      `sizes: ${JSON.stringify(sizes)}\n\n${toTable(rows)}\n\n${FLOOR_NOTE}\n`,
   );
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
