@@ -4,6 +4,7 @@
 // 101 and the responses inside recorded.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { test } from 'node:test';
@@ -378,3 +379,31 @@ function handshakeAnswer(
   });
   return withGuard(answer, `the answer to ${path}`);
 }
+
+test("Codex's real handshake (fixtures/clients) opens through the base-URL route, every header intact", async (t) => {
+  const heads = JSON.parse(
+    readFileSync(
+      new URL('../../../../test/fixtures/clients/request-heads.json', import.meta.url),
+      'utf8',
+    ),
+  ) as Record<string, { path: string; websocket: boolean; headers: Record<string, string> }[]>;
+  const codex = heads['codex-cli-0.171.0']?.find((head) => head.websocket);
+  assert.ok(codex !== undefined);
+  const upstream = await startWsUpstream(t, undefined, { perMessageDeflate: true });
+  const proxy = await startObservedProxy(t, { upstreams: { openai: upstream.url } });
+  const sent: Record<string, string> = {
+    ...codex.headers,
+    host: `127.0.0.1:${proxy.port}`,
+    'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    authorization: 'Bearer sk-codex-test',
+  };
+  const { response } = await rawUpgrade(t, proxy.port, `/openai${codex.path}`, sent);
+  assert.equal(response.headers['sec-websocket-accept'], 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
+  assert.equal(response.headers['sec-websocket-extensions'], 'permessage-deflate');
+  const arrived = upstream.handshakes[0];
+  assert.ok(arrived !== undefined);
+  for (const [name, value] of Object.entries(sent)) {
+    const expected = name === 'host' ? `127.0.0.1:${upstream.port}` : value;
+    assert.equal(arrived.headers[name], expected, name);
+  }
+});
