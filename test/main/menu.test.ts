@@ -119,7 +119,7 @@ test('the status line says what the proxy is doing, for every state', () => {
       'error',
     ],
     [
-      { kind: 'failed', code: 'CRASHED', reason: 'crashed 5 times in a row: exit code 1' },
+      { kind: 'failed', code: 'WORKER_CRASHED', reason: 'crashed 5 times in a row: exit code 1' },
       'Stopped: crashed 5 times in a row: exit code 1',
       'error',
     ],
