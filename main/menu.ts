@@ -6,6 +6,8 @@ import type { MenuItemConstructorOptions } from 'electron';
 import { SCHEMA_LABELS, type SchemaId } from '../shared/schemas.js';
 import type { StatsSnapshot } from '../shared/snapshot.js';
 import type { Pricing } from '../shared/pricing.js';
+import type { ConfigProblem } from '../shared/bridge.js';
+import { issueText } from '../shared/config-text.js';
 import type { DayTotals } from '../shared/usage.js';
 import { ENV_MODES, SHELLS, type EnvMode, type Shell } from '../shared/env.js';
 import type { ProxyStatus } from '../shared/status.js';
@@ -21,8 +23,8 @@ export interface TrayState {
   readonly autostartAvailable: boolean;
   /** The shell listed first under Copy env vars. */
   readonly defaultShell: Shell;
-  /** A config reload that failed while the proxy kept its last good config (file:line: …). */
-  readonly configError: string | null;
+  /** A config reload that failed while the proxy kept its last good config. */
+  readonly configError: ConfigProblem | null;
   readonly platform: NodeJS.Platform;
   /** Today's token totals (kept across restarts); null before any today. */
   readonly usageToday: DayTotals | null;
@@ -111,8 +113,10 @@ export function menuTemplate(state: TrayState, actions: TrayActions): MenuItemCo
     for (const line of status.reason.split('\n').slice(1, 4))
       items.push({ label: line, enabled: false });
   }
-  if (state.configError !== null) {
-    items.push({ label: `Config error: ${firstLine(state.configError)}`, enabled: false });
+  const issue = state.configError?.issues[0];
+  if (state.configError !== null && issue !== undefined) {
+    const text = issueText(state.configError.file, issue);
+    items.push({ label: `Config error: ${firstLine(text)}`, enabled: false });
   }
   items.push({ type: 'separator' }, ...countItems(state.stats, state.usageToday), {
     type: 'separator',

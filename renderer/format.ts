@@ -1,6 +1,8 @@
 // How the dashboard writes numbers and names: byte sizes, durations, clock times, counts, schema
 // labels and request paths. Pure functions; clock times are in the machine's time zone.
 
+import type { ConfigProblem } from '../shared/bridge.js';
+import { issueText, keyedMessage } from '../shared/config-text.js';
 import { SCHEMA_LABELS } from '../shared/schemas.js';
 import type { RequestRecord } from '../shared/snapshot.js';
 import type { UsageOutcome } from '../shared/usage.js';
@@ -73,32 +75,19 @@ export function formatStatus(record: Pick<RequestRecord, 'status' | 'complete'>)
 }
 
 /**
- * A config error as main reports it, `file:line:col: key: message` (`file: key: message` when the
- * line is unknown; one line per issue), split so the window can show the file and line apart.
- * File names may hold colons (`C:\…`), so the line is the first `:N` followed by `: `.
+ * What is wrong with a config, for under its location: the first issue's key and message, then
+ * each further issue as a whole `file:line:col: key: message` line (its line differs).
  */
-export function parseConfigError(text: string): {
-  file: string;
-  line: number | null;
-  message: string;
-} {
-  const withLine = /^(.+?):(\d+)(?::\d+)?: ([\s\S]*)$/.exec(text);
-  if (withLine !== null) {
-    const [, file = '', line = '', message = ''] = withLine;
-    return { file, line: Number(line), message };
-  }
-  const withoutLine = /^(.+?): ([\s\S]*)$/.exec(text);
-  if (withoutLine !== null) {
-    const [, file = '', message = ''] = withoutLine;
-    return { file, line: null, message };
-  }
-  return { file: '', line: null, message: text };
+export function describeConfigProblem(problem: ConfigProblem): string {
+  const [first, ...rest] = problem.issues;
+  if (first === undefined) return '';
+  return [keyedMessage(first), ...rest.map((issue) => issueText(problem.file, issue))].join('\n');
 }
 
 /** Where a config error is: `in /home/me/.memex.yml, line 4` ('' when the file is unknown). */
-export function describeWhere(file: string, line: number | null): string {
+export function describeWhere(file: string, line: number | null | undefined): string {
   if (file === '') return '';
-  return line === null ? `in ${file}` : `in ${file}, line ${line}`;
+  return line === null || line === undefined ? `in ${file}` : `in ${file}, line ${line}`;
 }
 
 /**

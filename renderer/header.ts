@@ -5,7 +5,7 @@ import type { DashboardState, MemexBridge } from '../shared/bridge.js';
 import { toClientOrigin } from '../shared/env.js';
 import type { ProxyStatus } from '../shared/status.js';
 import { byId, runAction, setHidden, setText } from './dom.js';
-import { describeWhere, parseConfigError } from './format.js';
+import { describeConfigProblem, describeWhere } from './format.js';
 
 export type Tone = 'ok' | 'busy' | 'idle' | 'error';
 
@@ -112,9 +112,9 @@ export function createHeader(bridge: MemexBridge): Header {
 
       setHidden(banner, state.configError === null);
       if (state.configError !== null) {
-        const parsed = parseConfigError(state.configError);
-        setText(where, describeWhere(parsed.file, parsed.line));
-        setText(message, parsed.message);
+        const problem = state.configError;
+        setText(where, describeWhere(problem.file, problem.issues[0]?.line));
+        setText(message, describeConfigProblem(problem));
         setText(
           note,
           running
