@@ -11,7 +11,7 @@ import { issueText } from '../shared/config-text.js';
 import type { DayTotals } from '../shared/usage.js';
 import { ENV_MODES, SHELLS, type EnvMode, type Shell } from '../shared/env.js';
 import type { ProxyStatus } from '../shared/status.js';
-import { dayCostText, dayTokens, formatTokens, tallyTokensText } from '../shared/usage-text.js';
+import { dayCostText, dayTokens, formatTokens, tallyTokens } from '../shared/usage-text.js';
 
 /** Everything the tray shows. */
 export interface TrayState {
@@ -192,12 +192,16 @@ function countItems(
   for (const schema of Object.keys(SCHEMA_LABELS) as SchemaId[]) {
     const totals = stats?.schemas[schema];
     const requests = totals?.requests ?? 0;
-    const tokens = tallyTokensText(today?.schemas[schema]);
+    const tokens = tallyTokens(today?.schemas[schema]);
     if (requests === 0 && tokens === null && !ALWAYS_SHOWN.includes(schema)) continue;
     const errors = totals?.errors ?? 0;
     const errorText = errors === 0 ? '' : ` (${errors} ${errors === 1 ? 'error' : 'errors'})`;
     const tokenText =
-      tokens === null ? '' : ` · ${tokens}${tokens === 'tokens unknown' ? '' : ' today'}`;
+      tokens === null
+        ? ''
+        : tokens.kind === 'unknown'
+          ? ' · tokens unknown'
+          : ` · ${tokens.text} today`;
     items.push({
       label: `${SCHEMA_LABELS[schema]}: ${plural(requests, 'request')}${errorText}${tokenText}`,
       enabled: false,

@@ -5,7 +5,7 @@
 import type { DashboardState } from '../shared/bridge.js';
 import { SCHEMAS, type SchemaId } from '../shared/schemas.js';
 import type { SchemaTotals } from '../shared/snapshot.js';
-import { tallyTokensText } from '../shared/usage-text.js';
+import { tallyTokens } from '../shared/usage-text.js';
 import { createBarChart, type BarChart } from './chart.js';
 import { byId, element, setText } from './dom.js';
 import { SCHEMA_LABELS, formatBytes, formatCount, plural } from './format.js';
@@ -62,7 +62,7 @@ export function createCards(rates: RateHistory): Cards {
     render(state) {
       for (const schema of SCHEMAS) {
         const totals = state.stats?.schemas[schema] ?? EMPTY;
-        const tokens = tallyTokensText(state.usageToday?.schemas[schema]);
+        const tokens = tallyTokens(state.usageToday?.schemas[schema]);
         const idle = totals.requests === 0 && tokens === null;
         if (idle && !ALWAYS_SHOWN.includes(schema) && !cards.has(schema)) continue;
         const card = cardFor(schema);
@@ -77,9 +77,9 @@ export function createCards(rates: RateHistory): Cards {
           card.tokens,
           tokens === null
             ? 'No tokens today'
-            : tokens === 'tokens unknown'
+            : tokens.kind === 'unknown'
               ? 'Tokens unknown today'
-              : `${tokens} today`,
+              : `${tokens.text} today`,
         );
         drawChart(schema, card);
       }

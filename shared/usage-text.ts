@@ -36,14 +36,19 @@ export function formatTokens(count: number): string {
   return `${digits}${TOKEN_UNITS[unit] ?? ''}`;
 }
 
-/**
- * A family's tokens for one day: `34.1k in / 2.3k out`, `tokens unknown` when responses were
- * seen but none said how many, or null when there is nothing to say.
- */
-export function tallyTokensText(tally: UsageTally | undefined): string | null {
+/** What a family's tokens for one day come to, when responses were seen. */
+export type TallyTokens =
+  /** `text` is the count: `34.1k in / 2.3k out`. */
+  | { readonly kind: 'known'; readonly text: string }
+  /** Responses were seen but none said how many tokens. */
+  | { readonly kind: 'unknown' };
+
+/** A family's tokens for one day, or null when there is nothing to say (no responses). */
+export function tallyTokens(tally: UsageTally | undefined): TallyTokens | null {
   if (tally === undefined || tally.requests === 0) return null;
-  if (countedResponses(tally) === 0) return 'tokens unknown';
-  return `${formatTokens(promptTokens(tally))} in / ${formatTokens(tally.output)} out`;
+  if (countedResponses(tally) === 0) return { kind: 'unknown' };
+  const text = `${formatTokens(promptTokens(tally))} in / ${formatTokens(tally.output)} out`;
+  return { kind: 'known', text };
 }
 
 /** All of a day's tokens (prompt and output), summed over its families. */
