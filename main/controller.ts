@@ -18,7 +18,7 @@ import type { ConfigProblem, DashboardSetting, DashboardState } from '../shared/
 import { configProblemText } from '../shared/config-text.js';
 import { statusLine, type TrayActions, type TrayState } from './menu.js';
 import type { SettingsStore } from './settings.js';
-import type { ProxyStatus } from '../shared/status.js';
+import { isLive, type ProxyStatus } from '../shared/status.js';
 import type { Supervisor } from './supervisor.js';
 import type { UsageStore } from './usage-store.js';
 
@@ -234,9 +234,9 @@ export function createController(options: ControllerOptions): Controller {
       await reloadConfig();
     },
     toggle() {
-      const kind = supervisor.status.kind;
-      if (kind === 'running' || kind === 'starting' || kind === 'restarting') actions.stop();
-      else if (kind !== 'stopping') actions.start();
+      const current = supervisor.status;
+      if (isLive(current)) actions.stop();
+      else if (current.kind !== 'stopping') actions.start();
     },
     state,
     dashboardState() {

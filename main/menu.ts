@@ -3,14 +3,15 @@
 // to show. No Electron at runtime: the template is plain data (Electron's own option type).
 
 import type { MenuItemConstructorOptions } from 'electron';
-import { SCHEMA_LABELS, type SchemaId } from '../shared/schemas.js';
+import { ALWAYS_SHOWN, SCHEMA_LABELS, type SchemaId } from '../shared/schemas.js';
 import type { StatsSnapshot } from '../shared/snapshot.js';
 import type { Pricing } from '../shared/pricing.js';
 import type { ConfigProblem } from '../shared/bridge.js';
 import { issueText } from '../shared/config-text.js';
 import type { DayTotals } from '../shared/usage.js';
 import { ENV_MODES, SHELLS, type EnvMode, type Shell } from '../shared/env.js';
-import type { ProxyStatus } from '../shared/status.js';
+import { isLive, type ProxyStatus } from '../shared/status.js';
+import { plural } from '../shared/text.js';
 import { dayCostText, dayTokens, formatTokens, tallyTokens } from '../shared/usage-text.js';
 
 /** Everything the tray shows. */
@@ -47,7 +48,6 @@ export interface TrayActions {
 
 export type IconState = 'running' | 'stopped' | 'error';
 
-const ALWAYS_SHOWN: readonly SchemaId[] = ['anthropic', 'openai'];
 const TOP_TUNNEL_HOSTS = 3;
 
 /** The one-line status: "Running on 127.0.0.1:8080", "Port 8080 is in use", … */
@@ -130,10 +130,8 @@ export function menuTemplate(state: TrayState, actions: TrayActions): MenuItemCo
       },
     });
   }
-  const live =
-    status.kind === 'running' || status.kind === 'starting' || status.kind === 'restarting';
   items.push(
-    live
+    isLive(status)
       ? {
           label: 'Stop proxy',
           click: () => {
@@ -195,7 +193,7 @@ function countItems(
     const tokens = tallyTokens(today?.schemas[schema]);
     if (requests === 0 && tokens === null && !ALWAYS_SHOWN.includes(schema)) continue;
     const errors = totals?.errors ?? 0;
-    const errorText = errors === 0 ? '' : ` (${errors} ${errors === 1 ? 'error' : 'errors'})`;
+    const errorText = errors === 0 ? '' : ` (${plural(errors, 'error')})`;
     const tokenText =
       tokens === null
         ? ''
@@ -235,10 +233,6 @@ function copyEnvItems(state: TrayState, actions: TrayActions): MenuItemConstruct
       },
     })),
   }));
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${count === 1 ? noun : `${noun}s`}`;
 }
 
 function formatSeconds(ms: number): string {

@@ -3,15 +3,16 @@
 // once per schema and updated in place.
 
 import type { DashboardState } from '../shared/bridge.js';
-import { SCHEMAS, type SchemaId } from '../shared/schemas.js';
+import { ALWAYS_SHOWN, SCHEMAS, type SchemaId } from '../shared/schemas.js';
 import type { SchemaTotals } from '../shared/snapshot.js';
 import { tallyTokens } from '../shared/usage-text.js';
 import { createBarChart, type BarChart } from './chart.js';
 import { byId, element, setText } from './dom.js';
-import { SCHEMA_LABELS, formatBytes, formatCount, plural } from './format.js';
-import { WINDOW_MINUTES, type RateHistory } from './rate.js';
+import { plural } from '../shared/text.js';
+import { SCHEMA_LABELS, formatBytes, formatCount } from './format.js';
+import { WINDOW_MINUTES } from './minutes.js';
+import type { RateHistory } from './rate.js';
 
-const ALWAYS_SHOWN: readonly SchemaId[] = ['anthropic', 'openai'];
 const EMPTY: SchemaTotals = { requests: 0, errors: 0, bytesIn: 0, bytesOut: 0 };
 
 interface Card {
@@ -67,7 +68,7 @@ export function createCards(rates: RateHistory): Cards {
         if (idle && !ALWAYS_SHOWN.includes(schema) && !cards.has(schema)) continue;
         const card = cardFor(schema);
         setText(card.requests, formatCount(totals.requests));
-        setText(card.errors, plural(totals.errors, 'error'));
+        setText(card.errors, plural(totals.errors, 'error', formatCount));
         card.errors.classList.toggle('has-errors', totals.errors > 0);
         setText(
           card.bytes,

@@ -6,6 +6,7 @@ import { issueText, keyedMessage } from '../shared/config-text.js';
 import { SCHEMA_LABELS } from '../shared/schemas.js';
 import type { RequestRecord } from '../shared/snapshot.js';
 import type { UsageOutcome } from '../shared/usage.js';
+import { toThousands } from '../shared/text.js';
 import { formatTokens, promptTokens } from '../shared/usage-text.js';
 
 export { SCHEMA_LABELS };
@@ -16,15 +17,8 @@ const COUNT = new Intl.NumberFormat('en-US');
 /** Bytes in SI units: `512 B`, `1.5 kB`, `23 kB`, `4.2 MB` (two or three significant digits). */
 export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${Math.round(bytes)} B`;
-  let value = bytes / 1000;
-  let unit = 0;
-  // 999.5 would round to "1000": move up a unit before that happens.
-  while (value >= 999.5 && unit < BYTE_UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  const digits = value < 9.95 ? value.toFixed(1) : String(Math.round(value));
-  return `${digits} ${BYTE_UNITS[unit] ?? ''}`;
+  const { value, unit } = toThousands(bytes, BYTE_UNITS);
+  return `${value < 9.95 ? value.toFixed(1) : String(Math.round(value))} ${unit}`;
 }
 
 /** A duration: `840 ms`, `2.35 s`, `14.2 s`, `3 min 05 s`. */
@@ -47,11 +41,6 @@ export function formatClock(time: number): string {
 /** A count with thousands separators, `12,345`. */
 export function formatCount(count: number): string {
   return COUNT.format(count);
-}
-
-/** `1 request`, `2 requests`. */
-export function plural(count: number, noun: string): string {
-  return `${formatCount(count)} ${count === 1 ? noun : `${noun}s`}`;
 }
 
 /**

@@ -48,3 +48,11 @@ export type ProxyStatus =
       /** The port the proxy tried, for "Port 8080 is in use". */
       readonly port?: number;
     };
+
+/**
+ * Whether the proxy runs or is trying to (running, starting, restarting after a crash): the
+ * tray's Stop item, the tray icon's click and the dashboard's button stop it then, else start it.
+ */
+export function isLive(status: ProxyStatus): boolean {
+  return status.kind === 'running' || status.kind === 'starting' || status.kind === 'restarting';
+}

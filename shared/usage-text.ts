@@ -3,6 +3,7 @@
 // menu (main) and the window (renderer) share one wording.
 
 import { costOf, type Pricing } from './pricing.js';
+import { toThousands } from './text.js';
 import type { DayTotals, UsageTally } from './usage.js';
 
 const TOKEN_UNITS = ['k', 'M', 'B'] as const;
@@ -25,15 +26,8 @@ export function countedResponses(tally: UsageTally): number {
 /** A token count in three significant digits at most: `512`, `2.3k`, `34.1k`, `123k`, `1.2M`. */
 export function formatTokens(count: number): string {
   if (count < 1000) return String(Math.round(count));
-  let value = count / 1000;
-  let unit = 0;
-  // 999.95k would round to "1000k": move up a unit before that happens.
-  while (value >= 999.5 && unit < TOKEN_UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  const digits = value < 99.95 ? value.toFixed(1) : String(Math.round(value));
-  return `${digits}${TOKEN_UNITS[unit] ?? ''}`;
+  const { value, unit } = toThousands(count, TOKEN_UNITS);
+  return `${value < 99.95 ? value.toFixed(1) : String(Math.round(value))}${unit}`;
 }
 
 /** What a family's tokens for one day come to, when responses were seen. */
