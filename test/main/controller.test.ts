@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Autostart } from '../../main/autostart.js';
 import { createController, toConfigProblem, type Controller } from '../../main/controller.js';
-import { launchNode } from '../../main/launcher-node.js';
+import { launchNode } from '../helpers/launcher-node.js';
 import { menuTemplate, statusLine, type TrayState } from '../../main/menu.js';
 import { defaultSettings, type Settings, type SettingsStore } from '../../main/settings.js';
 import { createSupervisor } from '../../main/supervisor.js';

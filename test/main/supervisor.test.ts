@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launchNode } from '../../main/launcher-node.js';
+import { launchNode } from '../helpers/launcher-node.js';
 import type { WorkerProblem } from '../../main/supervisor.js';
 import { createStats, type StatsSnapshot } from '../../proxy-core/stats.js';
 import { send } from '../helpers/client.js';
