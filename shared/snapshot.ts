@@ -3,7 +3,14 @@
 // every snapshot that arrives, field by field.
 
 import { SCHEMAS, type SchemaId } from './schemas.js';
-import type { DayTotals, TokenCounts, UsageOutcome, UsageSnapshot, UsageTally } from './usage.js';
+import {
+  TALLY_KEYS,
+  type DayTotals,
+  type TokenCounts,
+  type UsageOutcome,
+  type UsageSnapshot,
+  type UsageTally,
+} from './usage.js';
 
 /** The recent-requests ring's size: how many recent requests a snapshot carries. */
 export const RECENT_LIMIT = 200;
@@ -152,15 +159,7 @@ function isTokenCounts(value: unknown): value is TokenCounts {
 }
 
 function isUsageTally(value: unknown): value is UsageTally {
-  return hasCounts(value, [
-    'requests',
-    'input',
-    'output',
-    'cacheRead',
-    'cacheWrite',
-    'unknown',
-    'unparsed',
-  ]);
+  return hasCounts(value, TALLY_KEYS);
 }
 
 function isUsageSnapshot(value: unknown): value is UsageSnapshot {

@@ -7,26 +7,12 @@ import {
   type WorkerErrorCode,
 } from '../../../proxy-core/entry/protocol.js';
 import { ListenError, type ListenErrorCode } from '../../../proxy-core/errors.js';
-import { createStats } from '../../../proxy-core/stats.js';
+import { fullSnapshot } from '../../helpers/snapshots.js';
 
 test('every kind of worker message parses to itself', () => {
-  const stats = createStats(() => 1_000);
-  stats.requestStarted();
-  stats.requestEnded({
-    time: 1_000,
-    method: 'POST',
-    host: 'api.anthropic.com',
-    path: '/v1/messages',
-    schema: 'anthropic',
-    status: 200,
-    complete: true,
-    durationMs: 5,
-    bytesIn: 10,
-    bytesOut: 20,
-  });
   const messages = [
     { type: 'listening', host: '127.0.0.1', port: 8080 },
-    { type: 'stats', snapshot: stats.snapshot() },
+    { type: 'stats', snapshot: fullSnapshot() },
     { type: 'error', code: 'PORT_IN_USE', message: 'port 8080 is in use', fatal: true },
     { type: 'error', code: 'CONFIG_INVALID', message: 'reload rejected', fatal: false },
     { type: 'stopped' },
