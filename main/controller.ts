@@ -3,6 +3,7 @@
 // it Electron's pieces (clipboard, shell, window, app) as plain functions.
 
 import type { Config } from '../proxy-core/config/config.js';
+import { ConfigError } from '../proxy-core/errors.js';
 import type { StatsSnapshot } from '../shared/snapshot.js';
 import { dayKey, type DayTotals } from '../proxy-core/usage/totals.js';
 import {
@@ -13,10 +14,11 @@ import {
 } from './app-config.js';
 import type { Autostart } from './autostart.js';
 import { envSnippet } from '../shared/env.js';
-import type { DashboardSetting, DashboardState } from '../shared/bridge.js';
+import type { ConfigProblem, DashboardSetting, DashboardState } from '../shared/bridge.js';
+import { configProblemText } from '../shared/config-text.js';
 import { statusLine, type TrayActions, type TrayState } from './menu.js';
 import type { SettingsStore } from './settings.js';
-import type { ProxyStatus } from '../shared/status.js';
+import { isLive, type ProxyStatus } from '../shared/status.js';
 import type { Supervisor } from './supervisor.js';
 import type { UsageStore } from './usage-store.js';
 
@@ -65,7 +67,7 @@ export function createController(options: ControllerOptions): Controller {
   const { supervisor, settings, places } = options;
   let config: Config | undefined;
   let configSource: string | null = null;
-  let configError: string | null = null;
+  let configError: ConfigProblem | null = null;
   let stats: StatsSnapshot | null = null;
   let autostart = settings.get('autostart');
   // "Use another port" holds until the config file names a port again.
@@ -82,7 +84,7 @@ export function createController(options: ControllerOptions): Controller {
     const current = supervisor.status;
     // A config that never loaded leaves the supervisor stopped; say why in the status line.
     if (config === undefined && configError !== null && current.kind === 'stopped') {
-      return { kind: 'failed', code: 'CONFIG_INVALID', reason: configError };
+      return { kind: 'failed', code: 'CONFIG_INVALID', reason: configProblemText(configError) };
     }
     return current;
   };
@@ -124,7 +126,7 @@ export function createController(options: ControllerOptions): Controller {
       }
     } catch (err) {
       // Keep the last good config running; the menu shows the file and line.
-      configError = err instanceof Error ? err.message : String(err);
+      configError = toConfigProblem(err);
     }
     render();
   };
@@ -232,9 +234,9 @@ export function createController(options: ControllerOptions): Controller {
       await reloadConfig();
     },
     toggle() {
-      const kind = supervisor.status.kind;
-      if (kind === 'running' || kind === 'starting' || kind === 'restarting') actions.stop();
-      else if (kind !== 'stopping') actions.start();
+      const current = supervisor.status;
+      if (isLive(current)) actions.stop();
+      else if (current.kind !== 'stopping') actions.start();
     },
     state,
     dashboardState() {
@@ -269,5 +271,27 @@ export function createController(options: ControllerOptions): Controller {
       }
       render();
     },
+  };
+}
+
+/**
+ * What the tray and the dashboard show of a config that failed to load: a ConfigError's file and
+ * issues as they are; any other error (say, an unreadable file) as one issue of its message.
+ */
+export function toConfigProblem(err: unknown): ConfigProblem {
+  if (err instanceof ConfigError && err.issues.length > 0) {
+    return {
+      file: err.file,
+      issues: err.issues.map((issue) => ({
+        key: issue.keyPath,
+        message: issue.message,
+        ...(issue.line === undefined ? {} : { line: issue.line }),
+        ...(issue.column === undefined ? {} : { column: issue.column }),
+      })),
+    };
+  }
+  return {
+    file: '',
+    issues: [{ key: '', message: err instanceof Error ? err.message : String(err) }],
   };
 }

@@ -1,6 +1,6 @@
 // How the supervisor sees a worker process, whoever started it: Electron's utilityProcess in the
-// app (launcher-electron.ts), node:child_process.fork in tests (launcher-node.ts); and the
-// environment a worker is given.
+// app (launcher-electron.ts), node:child_process.fork in tests (test/helpers/launcher-node.ts); and
+// the environment a worker is given.
 
 import type { MainMessage } from '../proxy-core/entry/protocol.js';
 

@@ -55,6 +55,7 @@ function launch(): void {
   const supervisor = createSupervisor({
     launcher: toElectronLauncher(utilityProcess),
     usage: () => usage.snapshot(),
+    log,
   });
   app.on('child-process-gone', (_event, details) => {
     if (isWorkerGone(details)) supervisor.childGone(details);

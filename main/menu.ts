@@ -3,13 +3,16 @@
 // to show. No Electron at runtime: the template is plain data (Electron's own option type).
 
 import type { MenuItemConstructorOptions } from 'electron';
-import { SCHEMA_LABELS, type SchemaId } from '../shared/schemas.js';
+import { ALWAYS_SHOWN, SCHEMA_LABELS, type SchemaId } from '../shared/schemas.js';
 import type { StatsSnapshot } from '../shared/snapshot.js';
 import type { Pricing } from '../shared/pricing.js';
+import type { ConfigProblem } from '../shared/bridge.js';
+import { issueText } from '../shared/config-text.js';
 import type { DayTotals } from '../shared/usage.js';
 import { ENV_MODES, SHELLS, type EnvMode, type Shell } from '../shared/env.js';
-import type { ProxyStatus } from '../shared/status.js';
-import { dayCostText, dayTokens, formatTokens, tallyTokensText } from '../shared/usage-text.js';
+import { isLive, type ProxyStatus } from '../shared/status.js';
+import { plural } from '../shared/text.js';
+import { dayCostText, dayTokens, formatTokens, tallyTokens } from '../shared/usage-text.js';
 
 /** Everything the tray shows. */
 export interface TrayState {
@@ -21,8 +24,8 @@ export interface TrayState {
   readonly autostartAvailable: boolean;
   /** The shell listed first under Copy env vars. */
   readonly defaultShell: Shell;
-  /** A config reload that failed while the proxy kept its last good config (file:line: …). */
-  readonly configError: string | null;
+  /** A config reload that failed while the proxy kept its last good config. */
+  readonly configError: ConfigProblem | null;
   readonly platform: NodeJS.Platform;
   /** Today's token totals (kept across restarts); null before any today. */
   readonly usageToday: DayTotals | null;
@@ -45,7 +48,6 @@ export interface TrayActions {
 
 export type IconState = 'running' | 'stopped' | 'error';
 
-const ALWAYS_SHOWN: readonly SchemaId[] = ['anthropic', 'openai'];
 const TOP_TUNNEL_HOSTS = 3;
 
 /** The one-line status: "Running on 127.0.0.1:8080", "Port 8080 is in use", … */
@@ -111,8 +113,10 @@ export function menuTemplate(state: TrayState, actions: TrayActions): MenuItemCo
     for (const line of status.reason.split('\n').slice(1, 4))
       items.push({ label: line, enabled: false });
   }
-  if (state.configError !== null) {
-    items.push({ label: `Config error: ${firstLine(state.configError)}`, enabled: false });
+  const issue = state.configError?.issues[0];
+  if (state.configError !== null && issue !== undefined) {
+    const text = issueText(state.configError.file, issue);
+    items.push({ label: `Config error: ${firstLine(text)}`, enabled: false });
   }
   items.push({ type: 'separator' }, ...countItems(state.stats, state.usageToday), {
     type: 'separator',
@@ -126,10 +130,8 @@ export function menuTemplate(state: TrayState, actions: TrayActions): MenuItemCo
       },
     });
   }
-  const live =
-    status.kind === 'running' || status.kind === 'starting' || status.kind === 'restarting';
   items.push(
-    live
+    isLive(status)
       ? {
           label: 'Stop proxy',
           click: () => {
@@ -188,12 +190,16 @@ function countItems(
   for (const schema of Object.keys(SCHEMA_LABELS) as SchemaId[]) {
     const totals = stats?.schemas[schema];
     const requests = totals?.requests ?? 0;
-    const tokens = tallyTokensText(today?.schemas[schema]);
+    const tokens = tallyTokens(today?.schemas[schema]);
     if (requests === 0 && tokens === null && !ALWAYS_SHOWN.includes(schema)) continue;
     const errors = totals?.errors ?? 0;
-    const errorText = errors === 0 ? '' : ` (${errors} ${errors === 1 ? 'error' : 'errors'})`;
+    const errorText = errors === 0 ? '' : ` (${plural(errors, 'error')})`;
     const tokenText =
-      tokens === null ? '' : ` · ${tokens}${tokens === 'tokens unknown' ? '' : ' today'}`;
+      tokens === null
+        ? ''
+        : tokens.kind === 'unknown'
+          ? ' · tokens unknown'
+          : ` · ${tokens.text} today`;
     items.push({
       label: `${SCHEMA_LABELS[schema]}: ${plural(requests, 'request')}${errorText}${tokenText}`,
       enabled: false,
@@ -227,10 +233,6 @@ function copyEnvItems(state: TrayState, actions: TrayActions): MenuItemConstruct
       },
     })),
   }));
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${count === 1 ? noun : `${noun}s`}`;
 }
 
 function formatSeconds(ms: number): string {

@@ -3,10 +3,13 @@
 // imported; the entry file constructs the store with `new Store(settingsOptions(platform))`.
 
 import type { Options, Schema } from 'electron-store';
-import { defaultShell, SHELLS as SHELL_CHOICES, type Shell } from '../shared/env.js';
+import { defaultShell, SHELLS, type Shell } from '../shared/env.js';
 
-/** Shells the tray can copy env-var lines for (bash covers zsh: the same syntax). */
-export const SHELLS: readonly Shell[] = SHELL_CHOICES.map((shell) => shell.id);
+/**
+ * The ids of the shells the tray can copy env-var lines for (bash covers zsh: the same syntax),
+ * the values `defaultShell` may take.
+ */
+export const SHELL_IDS: readonly Shell[] = SHELLS.map((shell) => shell.id);
 
 export type { Shell };
 
@@ -45,7 +48,7 @@ const extent = { type: 'integer', minimum: 1 } as const;
 export const SETTINGS_SCHEMA = {
   startProxyOnLaunch: { type: 'boolean' },
   autostart: { type: 'boolean' },
-  defaultShell: { type: 'string', enum: [...SHELLS] },
+  defaultShell: { type: 'string', enum: [...SHELL_IDS] },
   windowBounds: {
     type: ['object', 'null'],
     properties: { x: coordinate, y: coordinate, width: extent, height: extent },
@@ -54,15 +57,12 @@ export const SETTINGS_SCHEMA = {
   },
 } as const satisfies Schema<Settings>;
 
-/** The shell "Copy env vars" defaults to on `platform`. */
-export const defaultShellFor = defaultShell;
-
 /** Settings before the user changes anything, on `platform`. */
 export function defaultSettings(platform: NodeJS.Platform): Settings {
   return {
     startProxyOnLaunch: true,
     autostart: false,
-    defaultShell: defaultShellFor(platform),
+    defaultShell: defaultShell(platform),
     windowBounds: null,
   };
 }

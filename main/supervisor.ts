@@ -9,11 +9,12 @@
 
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../proxy-core/config/config.js';
+import { isWorkerMessageProblem, parseWorkerMessage } from '../proxy-core/entry/protocol.js';
 import type { StatsSnapshot } from '../shared/snapshot.js';
 import { systemClock, type Clock } from './clock.js';
 import { toWorkerEnv, type Launcher, type WorkerExit, type WorkerProcess } from './launcher.js';
 import { HEALTHY_MS, MAX_CRASHES, restartDelay } from './restart-policy.js';
-import type { ProxyStatus } from '../shared/status.js';
+import type { ProxyStatus, WorkerErrorCode } from '../shared/status.js';
 
 /** The compiled worker entry, next to this module in dist/. */
 export const WORKER_ENTRY = fileURLToPath(new URL('../bin/proxy-worker.cjs', import.meta.url));
@@ -35,11 +36,16 @@ export interface SupervisorOptions {
    * launch, restarts after a crash included, so today's totals carry on. Default: none.
    */
   readonly usage?: () => unknown;
+  /**
+   * Where a message from the worker that does not parse is reported, one line per kind of fault
+   * and worker (stderr in the app). Default: a process warning.
+   */
+  readonly log?: (message: string) => void;
 }
 
 /** A non-fatal problem the worker reported, such as a reload it could not apply. */
 export interface WorkerProblem {
-  readonly code: string;
+  readonly code: WorkerErrorCode;
   readonly message: string;
 }
 
@@ -80,6 +86,8 @@ interface Child {
   runningSince: number | undefined;
   goneReason: string | undefined;
   graceTimer: unknown;
+  /** The faults of its messages already logged: a bad snapshot would repeat every 250 ms. */
+  readonly faults: Set<string>;
   readonly gone: Promise<void>;
   markGone: () => void;
 }
@@ -89,6 +97,11 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   const clock = options.clock ?? systemClock;
   const entry = options.entry ?? WORKER_ENTRY;
   const graceMs = options.stopGraceMs ?? STOP_GRACE_MS;
+  const log =
+    options.log ??
+    ((message: string): void => {
+      process.emitWarning(message);
+    });
   const statusListeners = new Set<(status: ProxyStatus) => void>();
   const statsListeners = new Set<(snapshot: StatsSnapshot) => void>();
   const problemListeners = new Set<(problem: WorkerProblem) => void>();
@@ -127,6 +140,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       runningSince: undefined,
       goneReason: undefined,
       graceTimer: undefined,
+      faults: new Set(),
       gone,
       markGone,
     };
@@ -142,40 +156,41 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   };
 
   const handleMessage = (child: Child, value: unknown): void => {
-    if (typeof value !== 'object' || value === null || !('type' in value)) return;
-    const message = value as { type: unknown } & Record<string, unknown>;
+    const message = parseWorkerMessage(value);
+    if (isWorkerMessageProblem(message)) {
+      // Dropped, never half-used; the worker is not restarted over it.
+      if (!child.faults.has(message.reason)) {
+        child.faults.add(message.reason);
+        const pid = child.process.pid === undefined ? '' : ` ${String(child.process.pid)}`;
+        log(`memex supervisor: dropped a message from worker${pid}: ${message.reason}`);
+      }
+      return;
+    }
     switch (message.type) {
       case 'listening': {
         if (child !== current || child.stopRequested) return;
-        const { host, port } = message;
-        if (typeof host !== 'string' || typeof port !== 'number') return;
         child.runningSince ??= clock.now();
-        setStatus({ kind: 'running', host, port });
+        setStatus({ kind: 'running', host: message.host, port: message.port });
         return;
       }
-      case 'stats': {
+      case 'stats':
         // The last snapshot, sent while stopping, still counts.
-        const { snapshot } = message;
-        if (typeof snapshot === 'object' && snapshot !== null) {
-          notify(statsListeners, snapshot as StatsSnapshot);
-        }
+        notify(statsListeners, message.snapshot);
         return;
-      }
       case 'error': {
-        const code = String(message['code']);
-        const reason = String(message['message']);
-        if (message['fatal'] !== true) {
-          notify(problemListeners, { code, message: reason });
+        const { code } = message;
+        if (!message.fatal) {
+          notify(problemListeners, { code, message: message.message });
           return;
         }
         if (child !== current || child.stopRequested) return;
         // The worker cannot run until the user acts: no restart loop, and it is told to stop.
-        setStatus({ kind: 'failed', code, reason, ...portOf(config) });
+        setStatus({ kind: 'failed', code, reason: message.message, ...portOf(config) });
         requestStop(child);
         return;
       }
-      default:
-        // 'stopped' is followed by the exit, which is what counts.
+      case 'stopped':
+        // The exit that follows is what counts.
         return;
     }
   };

@@ -7,7 +7,6 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   DEFAULT_KEEP_DAYS,
-  dayKey,
   firstKeptDay,
   UsageTotals,
   type DayTotals,
@@ -40,8 +39,6 @@ export interface UsageStore {
   snapshot(): UsageSnapshot;
   /** One day's totals (`YYYY-MM-DD`, local), if any. */
   day(key: string): DayTotals | undefined;
-  /** Today's totals, if any. */
-  today(): DayTotals | undefined;
   /**
    * Takes a stats snapshot's `usage` (untrusted, validated): each day it carries replaces the
    * stored one, since the worker's totals already include the seed it started with.
@@ -145,7 +142,6 @@ export function createUsageStore(options: UsageStoreOptions): UsageStore {
     },
     snapshot: () => ({ version: 1, days }),
     day: (key) => days[key],
-    today: () => days[dayKey(new Date(clock.now()))],
     update(usage) {
       const incoming = new UsageTotals();
       incoming.merge(usage);

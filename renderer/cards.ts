@@ -3,15 +3,16 @@
 // once per schema and updated in place.
 
 import type { DashboardState } from '../shared/bridge.js';
-import { SCHEMAS, type SchemaId } from '../shared/schemas.js';
+import { ALWAYS_SHOWN, SCHEMAS, type SchemaId } from '../shared/schemas.js';
 import type { SchemaTotals } from '../shared/snapshot.js';
-import { tallyTokensText } from '../shared/usage-text.js';
+import { tallyTokens } from '../shared/usage-text.js';
 import { createBarChart, type BarChart } from './chart.js';
 import { byId, element, setText } from './dom.js';
-import { SCHEMA_LABELS, formatBytes, formatCount, plural } from './format.js';
-import { WINDOW_MINUTES, type RateHistory } from './rate.js';
+import { plural } from '../shared/text.js';
+import { SCHEMA_LABELS, formatBytes, formatCount } from './format.js';
+import { WINDOW_MINUTES } from './minutes.js';
+import type { RateHistory } from './rate.js';
 
-const ALWAYS_SHOWN: readonly SchemaId[] = ['anthropic', 'openai'];
 const EMPTY: SchemaTotals = { requests: 0, errors: 0, bytesIn: 0, bytesOut: 0 };
 
 interface Card {
@@ -62,12 +63,12 @@ export function createCards(rates: RateHistory): Cards {
     render(state) {
       for (const schema of SCHEMAS) {
         const totals = state.stats?.schemas[schema] ?? EMPTY;
-        const tokens = tallyTokensText(state.usageToday?.schemas[schema]);
+        const tokens = tallyTokens(state.usageToday?.schemas[schema]);
         const idle = totals.requests === 0 && tokens === null;
         if (idle && !ALWAYS_SHOWN.includes(schema) && !cards.has(schema)) continue;
         const card = cardFor(schema);
         setText(card.requests, formatCount(totals.requests));
-        setText(card.errors, plural(totals.errors, 'error'));
+        setText(card.errors, plural(totals.errors, 'error', formatCount));
         card.errors.classList.toggle('has-errors', totals.errors > 0);
         setText(
           card.bytes,
@@ -77,9 +78,9 @@ export function createCards(rates: RateHistory): Cards {
           card.tokens,
           tokens === null
             ? 'No tokens today'
-            : tokens === 'tokens unknown'
+            : tokens.kind === 'unknown'
               ? 'Tokens unknown today'
-              : `${tokens} today`,
+              : `${tokens.text} today`,
         );
         drawChart(schema, card);
       }

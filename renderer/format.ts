@@ -1,9 +1,12 @@
 // How the dashboard writes numbers and names: byte sizes, durations, clock times, counts, schema
 // labels and request paths. Pure functions; clock times are in the machine's time zone.
 
+import type { ConfigProblem } from '../shared/bridge.js';
+import { issueText, keyedMessage } from '../shared/config-text.js';
 import { SCHEMA_LABELS } from '../shared/schemas.js';
 import type { RequestRecord } from '../shared/snapshot.js';
 import type { UsageOutcome } from '../shared/usage.js';
+import { toThousands } from '../shared/text.js';
 import { formatTokens, promptTokens } from '../shared/usage-text.js';
 
 export { SCHEMA_LABELS };
@@ -14,15 +17,8 @@ const COUNT = new Intl.NumberFormat('en-US');
 /** Bytes in SI units: `512 B`, `1.5 kB`, `23 kB`, `4.2 MB` (two or three significant digits). */
 export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${Math.round(bytes)} B`;
-  let value = bytes / 1000;
-  let unit = 0;
-  // 999.5 would round to "1000": move up a unit before that happens.
-  while (value >= 999.5 && unit < BYTE_UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  const digits = value < 9.95 ? value.toFixed(1) : String(Math.round(value));
-  return `${digits} ${BYTE_UNITS[unit] ?? ''}`;
+  const { value, unit } = toThousands(bytes, BYTE_UNITS);
+  return `${value < 9.95 ? value.toFixed(1) : String(Math.round(value))} ${unit}`;
 }
 
 /** A duration: `840 ms`, `2.35 s`, `14.2 s`, `3 min 05 s`. */
@@ -47,11 +43,6 @@ export function formatCount(count: number): string {
   return COUNT.format(count);
 }
 
-/** `1 request`, `2 requests`. */
-export function plural(count: number, noun: string): string {
-  return `${formatCount(count)} ${count === 1 ? noun : `${noun}s`}`;
-}
-
 /**
  * The path as shown: without query or fragment. Stats already drop the query (it can carry keys,
  * `?key=`); the window drops it again so no future source can put a secret on screen.
@@ -73,32 +64,19 @@ export function formatStatus(record: Pick<RequestRecord, 'status' | 'complete'>)
 }
 
 /**
- * A config error as main reports it, `file:line:col: key: message` (`file: key: message` when the
- * line is unknown; one line per issue), split so the window can show the file and line apart.
- * File names may hold colons (`C:\…`), so the line is the first `:N` followed by `: `.
+ * What is wrong with a config, for under its location: the first issue's key and message, then
+ * each further issue as a whole `file:line:col: key: message` line (its line differs).
  */
-export function parseConfigError(text: string): {
-  file: string;
-  line: number | null;
-  message: string;
-} {
-  const withLine = /^(.+?):(\d+)(?::\d+)?: ([\s\S]*)$/.exec(text);
-  if (withLine !== null) {
-    const [, file = '', line = '', message = ''] = withLine;
-    return { file, line: Number(line), message };
-  }
-  const withoutLine = /^(.+?): ([\s\S]*)$/.exec(text);
-  if (withoutLine !== null) {
-    const [, file = '', message = ''] = withoutLine;
-    return { file, line: null, message };
-  }
-  return { file: '', line: null, message: text };
+export function describeConfigProblem(problem: ConfigProblem): string {
+  const [first, ...rest] = problem.issues;
+  if (first === undefined) return '';
+  return [keyedMessage(first), ...rest.map((issue) => issueText(problem.file, issue))].join('\n');
 }
 
 /** Where a config error is: `in /home/me/.memex.yml, line 4` ('' when the file is unknown). */
-export function describeWhere(file: string, line: number | null): string {
+export function describeWhere(file: string, line: number | null | undefined): string {
   if (file === '') return '';
-  return line === null ? `in ${file}` : `in ${file}, line ${line}`;
+  return line === null || line === undefined ? `in ${file}` : `in ${file}, line ${line}`;
 }
 
 /**

@@ -3,9 +3,9 @@
 
 import type { DashboardState, MemexBridge } from '../shared/bridge.js';
 import { toClientOrigin } from '../shared/env.js';
-import type { ProxyStatus } from '../shared/status.js';
+import { isLive, type ProxyStatus } from '../shared/status.js';
 import { byId, runAction, setHidden, setText } from './dom.js';
-import { describeWhere, parseConfigError } from './format.js';
+import { describeConfigProblem, describeWhere } from './format.js';
 
 export type Tone = 'ok' | 'busy' | 'idle' | 'error';
 
@@ -23,11 +23,6 @@ export function toneOf(status: ProxyStatus): Tone {
     case 'restarting':
       return 'error';
   }
-}
-
-/** Whether the button stops the proxy (the tray's rule: Stop while it runs or tries to). */
-export function isLive(status: ProxyStatus): boolean {
-  return status.kind === 'running' || status.kind === 'starting' || status.kind === 'restarting';
 }
 
 // What the status line leaves out: the rest of a multi-line reason, or what to do next.
@@ -112,9 +107,9 @@ export function createHeader(bridge: MemexBridge): Header {
 
       setHidden(banner, state.configError === null);
       if (state.configError !== null) {
-        const parsed = parseConfigError(state.configError);
-        setText(where, describeWhere(parsed.file, parsed.line));
-        setText(message, parsed.message);
+        const problem = state.configError;
+        setText(where, describeWhere(problem.file, problem.issues[0]?.line));
+        setText(message, describeConfigProblem(problem));
         setText(
           note,
           running

@@ -5,6 +5,7 @@
 import type { DashboardState } from '../shared/bridge.js';
 import { SCHEMAS, type SchemaId } from '../shared/schemas.js';
 import { RECENT_LIMIT, type RequestRecord } from '../shared/snapshot.js';
+import { plural } from '../shared/text.js';
 import { byId, fillOptions, setHidden, setText } from './dom.js';
 import { createRowPool, type PooledRow } from './row-pool.js';
 import {
@@ -15,8 +16,8 @@ import {
   formatDuration,
   formatRecordTokens,
   formatStatus,
+  formatCount,
   isFailed,
-  plural,
   toDisplayPath,
 } from './format.js';
 
@@ -75,7 +76,7 @@ export function createRequestsView(): RequestsView {
     render(state) {
       recent = state.stats?.recent ?? [];
       const active = state.stats?.active ?? 0;
-      setText(inFlight, active === 0 ? '' : `${plural(active, 'request')} in flight`);
+      setText(inFlight, active === 0 ? '' : `${plural(active, 'request', formatCount)} in flight`);
       draw();
     },
   };

@@ -5,7 +5,7 @@
 import type { DashboardSetting, DashboardState, MemexBridge } from '../shared/bridge.js';
 import { SHELLS } from '../shared/env.js';
 import { byId, fillOptions, runAction, setHidden, setText } from './dom.js';
-import { describeWhere, parseConfigError } from './format.js';
+import { describeConfigProblem, describeWhere } from './format.js';
 
 export interface SettingsView {
   render(state: DashboardState): void;
@@ -65,9 +65,12 @@ export function createSettingsView(
       setText(open, state.configPath === null ? 'Create and open' : 'Open');
       setHidden(problem, state.configError === null);
       if (state.configError !== null) {
-        const parsed = parseConfigError(state.configError);
-        const where = describeWhere(parsed.file, parsed.line);
-        setText(problem, `Error${where === '' ? '' : ` ${where}`}: ${parsed.message}`);
+        const { file, issues } = state.configError;
+        const where = describeWhere(file, issues[0]?.line);
+        setText(
+          problem,
+          `Error${where === '' ? '' : ` ${where}`}: ${describeConfigProblem(state.configError)}`,
+        );
       }
     },
   };

@@ -16,7 +16,7 @@ import { createBarChart } from './chart.js';
 import { byId, setHidden, setText } from './dom.js';
 import { createRowPool, type PooledRow } from './row-pool.js';
 import { formatCount } from './format.js';
-import { WINDOW_MINUTES } from './rate.js';
+import { WINDOW_MINUTES } from './minutes.js';
 import type { TokenRate } from './token-rate.js';
 
 // Column name → the cell's classes (`num` right-aligns).

@@ -15,8 +15,8 @@ export interface DashboardState {
   readonly statusLine: string;
   /** Latest worker stats; null before the first snapshot. */
   readonly stats: StatsSnapshot | null;
-  /** A config error (file:line:col: key: message) while the last good config runs, or null. */
-  readonly configError: string | null;
+  /** Why the config file could not be used, or null; the last good config may still run. */
+  readonly configError: ConfigProblem | null;
   /** The config file in use, or null when none exists yet. */
   readonly configPath: string | null;
   /**
@@ -33,6 +33,25 @@ export interface DashboardState {
   };
   /** When this state was made, ms since the epoch (the renderer's charts use it as "now"). */
   readonly time: number;
+}
+
+/**
+ * A config that could not be used: the file ('' when the config is wrong as a whole, such as an
+ * exposed listener without credentials, or could not be read as one) and what is wrong with it,
+ * first problem first; never empty.
+ */
+export interface ConfigProblem {
+  readonly file: string;
+  readonly issues: readonly ConfigProblemIssue[];
+}
+
+/** One thing wrong in a config, located as precisely as the parser could. */
+export interface ConfigProblemIssue {
+  /** Dotted key path (`upstreams.openai`); '' for the document as a whole. */
+  readonly key: string;
+  readonly message: string;
+  readonly line?: number;
+  readonly column?: number;
 }
 
 /** The settings the dashboard can change. */

@@ -28,8 +28,11 @@ export interface ListenAddress {
   readonly port: number;
 }
 
-/** The shell the menu preselects: PowerShell on Windows, bash/zsh everywhere else. */
-export function defaultShell(platform: NodeJS.Platform): Shell {
+/**
+ * The shell the menu preselects on `platform` (a `process.platform` value, as a plain string so
+ * the renderer needs no Node types): PowerShell on Windows, bash/zsh everywhere else.
+ */
+export function defaultShell(platform: string): Shell {
   return platform === 'win32' ? 'powershell' : 'bash';
 }
 

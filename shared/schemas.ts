@@ -1,5 +1,5 @@
-// The API families memex tells apart, as every process names them: ids, their order and their
-// display names. Detection (which family a path speaks) is proxy-core's (http/schema.ts).
+// The API families memex tells apart, as every process names them: ids, their order, the ones
+// always listed, and their display names. Detection (which family a path speaks) is proxy-core's (http/schema.ts).
 
 /** The API family a request speaks. */
 export type SchemaId =
@@ -23,6 +23,9 @@ export const SCHEMAS: readonly SchemaId[] = [
   'ollama',
   'unknown',
 ];
+
+/** Schemas the tray menu and the dashboard list even before any traffic: the default upstreams. */
+export const ALWAYS_SHOWN: readonly SchemaId[] = ['anthropic', 'openai'];
 
 /** Display names, as the tray menu and the dashboard write them. */
 export const SCHEMA_LABELS: Readonly<Record<SchemaId, string>> = {

@@ -1,9 +1,16 @@
 // What the worker reports about traffic: the stats snapshot `/_memex/stats` returns and the worker
-// sends to the tray app, and the recent-request record inside it. The app validates a snapshot on
-// arrival.
+// sends to the tray app, and the recent-request record inside it; and the check the app runs on
+// every snapshot that arrives, field by field.
 
-import type { SchemaId } from './schemas.js';
-import type { UsageOutcome, UsageSnapshot } from './usage.js';
+import { SCHEMAS, type SchemaId } from './schemas.js';
+import {
+  TALLY_KEYS,
+  type DayTotals,
+  type TokenCounts,
+  type UsageOutcome,
+  type UsageSnapshot,
+  type UsageTally,
+} from './usage.js';
 
 /** The recent-requests ring's size: how many recent requests a snapshot carries. */
 export const RECENT_LIMIT = 200;
@@ -72,4 +79,135 @@ export interface StatsSnapshot {
    * and per model, including any totals the worker was started with.
    */
   readonly usage: UsageSnapshot;
+}
+
+/**
+ * `value` if it is a whole StatsSnapshot, else undefined: every field present with its type, each
+ * schema counted exactly once, counts finite and non-negative, at most RECENT_LIMIT recent
+ * requests, and usage a version-1 UsageSnapshot. Fields the type does not name are let through.
+ */
+export function parseStatsSnapshot(value: unknown): StatsSnapshot | undefined {
+  return isStatsSnapshot(value) ? value : undefined;
+}
+
+type Fields = Readonly<Record<string, unknown>>;
+
+const DAY_KEY = /^\d{4}-\d{2}-\d{2}$/;
+
+function isStatsSnapshot(value: unknown): value is StatsSnapshot {
+  if (!isFields(value)) return false;
+  const recent = value['recent'];
+  return (
+    isSchemaRecord(value['requests'], isCount) &&
+    isSchemaRecord(value['schemas'], isSchemaTotals) &&
+    isCount(value['active']) &&
+    isTunnels(value['tunnels']) &&
+    isCount(value['uptimeMs']) &&
+    Array.isArray(recent) &&
+    recent.length <= RECENT_LIMIT &&
+    recent.every(isRequestRecord) &&
+    isUsageSnapshot(value['usage'])
+  );
+}
+
+function isSchemaTotals(value: unknown): value is SchemaTotals {
+  return hasCounts(value, ['requests', 'errors', 'bytesIn', 'bytesOut']);
+}
+
+function isTunnels(value: unknown): value is StatsSnapshot['tunnels'] {
+  return (
+    hasCounts(value, ['total', 'active', 'failed', 'bytesIn', 'bytesOut']) &&
+    isFields(value['byHost']) &&
+    Object.values(value['byHost']).every(isTunnelHost)
+  );
+}
+
+function isTunnelHost(value: unknown): value is TunnelHost {
+  return isFields(value) && isSchemaId(value['schema']) && isCount(value['count']);
+}
+
+function isRequestRecord(value: unknown): value is RequestRecord {
+  if (!hasCounts(value, ['time', 'durationMs', 'bytesIn', 'bytesOut'])) return false;
+  const { status, usage } = value;
+  return (
+    typeof value['method'] === 'string' &&
+    typeof value['host'] === 'string' &&
+    typeof value['path'] === 'string' &&
+    isSchemaId(value['schema']) &&
+    typeof status === 'number' &&
+    Number.isInteger(status) &&
+    status >= 0 &&
+    status <= 999 &&
+    typeof value['complete'] === 'boolean' &&
+    (usage === undefined || isUsageOutcome(usage))
+  );
+}
+
+function isUsageOutcome(value: unknown): value is UsageOutcome {
+  if (!isFields(value) || typeof value['model'] !== 'string') return false;
+  switch (value['kind']) {
+    case 'counted':
+      return isTokenCounts(value['tokens']);
+    case 'unknown':
+    case 'unparsed':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function isTokenCounts(value: unknown): value is TokenCounts {
+  return hasCounts(value, ['input', 'output', 'cacheRead', 'cacheWrite']);
+}
+
+function isUsageTally(value: unknown): value is UsageTally {
+  return hasCounts(value, TALLY_KEYS);
+}
+
+function isUsageSnapshot(value: unknown): value is UsageSnapshot {
+  return (
+    isFields(value) &&
+    value['version'] === 1 &&
+    isFields(value['days']) &&
+    Object.entries(value['days']).every(([day, totals]) => DAY_KEY.test(day) && isDayTotals(totals))
+  );
+}
+
+function isDayTotals(value: unknown): value is DayTotals {
+  if (!isFields(value)) return false;
+  const { schemas, models } = value;
+  return (
+    isFields(schemas) &&
+    Object.entries(schemas).every(([schema, tally]) => isSchemaId(schema) && isUsageTally(tally)) &&
+    isFields(models) &&
+    Object.values(models).every(isUsageTally)
+  );
+}
+
+// Every schema as a key, and no other key: menus sum these records' values.
+function isSchemaRecord<V>(
+  value: unknown,
+  isValue: (entry: unknown) => entry is V,
+): value is Record<SchemaId, V> {
+  return (
+    isFields(value) &&
+    Object.keys(value).length === SCHEMAS.length &&
+    SCHEMAS.every((schema) => isValue(value[schema]))
+  );
+}
+
+function isSchemaId(value: unknown): value is SchemaId {
+  return SCHEMAS.some((schema) => schema === value);
+}
+
+function hasCounts(value: unknown, keys: readonly string[]): value is Fields {
+  return isFields(value) && keys.every((key) => isCount(value[key]));
+}
+
+function isFields(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }

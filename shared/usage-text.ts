@@ -3,6 +3,7 @@
 // menu (main) and the window (renderer) share one wording.
 
 import { costOf, type Pricing } from './pricing.js';
+import { toThousands } from './text.js';
 import type { DayTotals, UsageTally } from './usage.js';
 
 const TOKEN_UNITS = ['k', 'M', 'B'] as const;
@@ -25,25 +26,23 @@ export function countedResponses(tally: UsageTally): number {
 /** A token count in three significant digits at most: `512`, `2.3k`, `34.1k`, `123k`, `1.2M`. */
 export function formatTokens(count: number): string {
   if (count < 1000) return String(Math.round(count));
-  let value = count / 1000;
-  let unit = 0;
-  // 999.95k would round to "1000k": move up a unit before that happens.
-  while (value >= 999.5 && unit < TOKEN_UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  const digits = value < 99.95 ? value.toFixed(1) : String(Math.round(value));
-  return `${digits}${TOKEN_UNITS[unit] ?? ''}`;
+  const { value, unit } = toThousands(count, TOKEN_UNITS);
+  return `${value < 99.95 ? value.toFixed(1) : String(Math.round(value))}${unit}`;
 }
 
-/**
- * A family's tokens for one day: `34.1k in / 2.3k out`, `tokens unknown` when responses were
- * seen but none said how many, or null when there is nothing to say.
- */
-export function tallyTokensText(tally: UsageTally | undefined): string | null {
+/** What a family's tokens for one day come to, when responses were seen. */
+export type TallyTokens =
+  /** `text` is the count: `34.1k in / 2.3k out`. */
+  | { readonly kind: 'known'; readonly text: string }
+  /** Responses were seen but none said how many tokens. */
+  | { readonly kind: 'unknown' };
+
+/** A family's tokens for one day, or null when there is nothing to say (no responses). */
+export function tallyTokens(tally: UsageTally | undefined): TallyTokens | null {
   if (tally === undefined || tally.requests === 0) return null;
-  if (countedResponses(tally) === 0) return 'tokens unknown';
-  return `${formatTokens(promptTokens(tally))} in / ${formatTokens(tally.output)} out`;
+  if (countedResponses(tally) === 0) return { kind: 'unknown' };
+  const text = `${formatTokens(promptTokens(tally))} in / ${formatTokens(tally.output)} out`;
+  return { kind: 'known', text };
 }
 
 /** All of a day's tokens (prompt and output), summed over its families. */

@@ -1,5 +1,5 @@
 // Token usage as every process sees it: one response's outcome, and the daily sums the worker
-// keeps, the app stores and the tray and dashboard show. Types only.
+// keeps, the app stores and the tray and dashboard show. Types, and the list of a tally's fields.
 
 import type { SchemaId } from './schemas.js';
 
@@ -55,6 +55,17 @@ export interface UsageTally {
   /** Responses whose outcome was `unparsed` (body malformed or undecodable). */
   unparsed: number;
 }
+
+/** Every field of a UsageTally, each a count. */
+export const TALLY_KEYS = [
+  'requests',
+  'input',
+  'output',
+  'cacheRead',
+  'cacheWrite',
+  'unknown',
+  'unparsed',
+] as const satisfies readonly (keyof UsageTally)[];
 
 /** One day's sums. Model keys are upstream names; `''` collects responses naming no model. */
 export interface DayTotals {

@@ -1,10 +1,13 @@
-// Messages between the Electron main process and the proxy worker; main imports these types with
-// `import type`, so both sides agree at compile time, and the worker validates what arrives.
+// Messages between the Electron main process and the proxy worker, and the one parser each side
+// runs on what arrives: the worker parses main's messages, main parses the worker's.
 
 import type { Config } from '../config/config.js';
 import { isPlainObject } from '../config/check.js';
 import { CONFIG_KEYS, toConfig } from '../config/validate.js';
-import type { StatsSnapshot } from '../stats.js';
+import { parseStatsSnapshot, type StatsSnapshot } from '../../shared/snapshot.js';
+import { isWorkerErrorCode, type WorkerErrorCode } from '../../shared/status.js';
+
+export { WORKER_ERROR_CODES, type WorkerErrorCode } from '../../shared/status.js';
 
 /** Main → worker. */
 export type MainMessage =
@@ -17,18 +20,23 @@ export type MainMessage =
   | { readonly type: 'reload'; readonly config: Config }
   | { readonly type: 'stop' };
 
-/** Worker → main. */
-export type WorkerMessage =
+/**
+ * Worker → main. `Code` is an error's code: any string as the worker sends it (worker.ts passes
+ * on the errno of a start that failed in a way it did not expect), a WorkerErrorCode once main's
+ * parseWorkerMessage has taken it.
+ */
+export type WorkerMessage<Code extends string = string> =
   | { readonly type: 'listening'; readonly host: string; readonly port: number }
   | { readonly type: 'stats'; readonly snapshot: StatsSnapshot }
   | {
       readonly type: 'error';
       /**
        * A ListenError code; `BAD_MESSAGE` for a message that is not a MainMessage;
-       * `CONFIG_INVALID` for a reload that could not be applied (the last good config keeps
-       * running); `WORKER_ERROR` for anything else.
+       * `CONFIG_INVALID` for a config that could not be applied (on reload, the last good config
+       * keeps running); `WORKER_CRASHED` for an uncaught exception (the worker then exits);
+       * `WORKER_ERROR` for anything else.
        */
-      readonly code: string;
+      readonly code: Code;
       readonly message: string;
       /** True when the worker cannot run until the user acts (port in use, bad config). */
       readonly fatal: boolean;
@@ -83,6 +91,64 @@ export function parseMainMessage(value: unknown): MainMessage | MessageProblem {
 /** True for a parse result that is a problem, not a message. */
 export function isMessageProblem(result: MainMessage | MessageProblem): result is MessageProblem {
   return 'code' in result;
+}
+
+/** Why a message from the worker was not taken. */
+export interface WorkerMessageProblem {
+  /** For a log line: what was wrong, never the values (a snapshot carries hosts and paths). */
+  readonly reason: string;
+}
+
+/**
+ * Parses a message from the worker: each field checked, a stats snapshot in full (shared's
+ * parseStatsSnapshot). An error code outside WorkerErrorCode becomes `WORKER_ERROR`, message
+ * and `fatal` kept: a fatal failure must still stop the start it ends, whatever it is called.
+ */
+export function parseWorkerMessage(
+  value: unknown,
+): WorkerMessage<WorkerErrorCode> | WorkerMessageProblem {
+  if (typeof value !== 'object' || value === null || !('type' in value)) {
+    return { reason: `not a message (${describe(value)})` };
+  }
+  const message: { readonly type: unknown } & Readonly<Record<string, unknown>> = value;
+  switch (message.type) {
+    case 'listening': {
+      const { host, port } = message;
+      if (typeof host !== 'string' || typeof port !== 'number' || !Number.isInteger(port)) {
+        return { reason: 'listening without a host and port' };
+      }
+      return { type: 'listening', host, port };
+    }
+    case 'stats': {
+      const snapshot = parseStatsSnapshot(message['snapshot']);
+      if (snapshot === undefined) return { reason: 'stats with a malformed snapshot' };
+      return { type: 'stats', snapshot };
+    }
+    case 'error': {
+      const { code, fatal } = message;
+      const text = message['message'];
+      if (typeof code !== 'string' || typeof text !== 'string' || typeof fatal !== 'boolean') {
+        return { reason: 'error without a code, message and fatal flag' };
+      }
+      return {
+        type: 'error',
+        code: isWorkerErrorCode(code) ? code : 'WORKER_ERROR',
+        message: text,
+        fatal,
+      };
+    }
+    case 'stopped':
+      return { type: 'stopped' };
+    default:
+      return { reason: `unknown message (${describe(value)})` };
+  }
+}
+
+/** True for a parse result that is a problem, not a message. */
+export function isWorkerMessageProblem(
+  result: WorkerMessage<WorkerErrorCode> | WorkerMessageProblem,
+): result is WorkerMessageProblem {
+  return !('type' in result);
 }
 
 function describe(value: unknown): string {

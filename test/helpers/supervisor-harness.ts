@@ -155,6 +155,8 @@ export interface FakeWorker extends WorkerProcess {
   readonly sent: MainMessage[];
   readonly killed: boolean;
   emit(message: WorkerMessage): void;
+  /** Sends anything at all, as a broken worker might. */
+  emitRaw(value: unknown): void;
   exit(exit: WorkerExit): void;
 }
 
@@ -188,7 +190,10 @@ export function fakeLauncher(): {
         exitListeners.push(listener);
       },
       emit(message) {
-        for (const listener of messageListeners) listener(message);
+        worker.emitRaw(message);
+      },
+      emitRaw(value) {
+        for (const listener of messageListeners) listener(value);
       },
       exit(exit) {
         for (const listener of exitListeners) listener(exit);

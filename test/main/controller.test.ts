@@ -8,13 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Autostart } from '../../main/autostart.js';
-import { createController, type Controller } from '../../main/controller.js';
-import { launchNode } from '../../main/launcher-node.js';
+import { createController, toConfigProblem, type Controller } from '../../main/controller.js';
+import { launchNode } from '../helpers/launcher-node.js';
 import { menuTemplate, statusLine, type TrayState } from '../../main/menu.js';
 import { defaultSettings, type Settings, type SettingsStore } from '../../main/settings.js';
 import { createSupervisor } from '../../main/supervisor.js';
 import { createUsageStore } from '../../main/usage-store.js';
+import { ConfigError } from '../../proxy-core/errors.js';
 import { dayKey, type UsageSnapshot } from '../../proxy-core/usage/totals.js';
+import { configProblemText } from '../../shared/config-text.js';
 import { send } from '../helpers/client.js';
 import { withGuard } from '../helpers/process-spawn.js';
 import { recordLaunches } from '../helpers/supervisor-harness.js';
@@ -188,9 +190,12 @@ test('a broken edit while running keeps the proxy up and shows the error; a good
   await writeFile(join(app.home, 'memex.yml'), `port: 0\nupstreams:\n  anthropic: htp://x\n`);
   const broken = await app.until((state) => state.configError !== null, 'a config error');
   assert.match(
-    broken.configError ?? '',
+    broken.configError === null ? '' : configProblemText(broken.configError),
     /memex\.yml:3:3: upstreams\.anthropic: "htp:\/\/x" is not an http\(s\) URL$/,
   );
+  assert.deepEqual(broken.configError?.issues, [
+    { key: 'upstreams.anthropic', message: '"htp://x" is not an http(s) URL', line: 3, column: 3 },
+  ]);
   assert.equal(broken.status.kind, 'running');
   assert.equal((await send(`http://127.0.0.1:${port}/anthropic/x`)).body.toString(), 'a');
 
@@ -340,4 +345,32 @@ test("today's tokens survive an app restart: seeded from usage.json, saved again
   const saved = JSON.parse(await readFile(file, 'utf8')) as UsageSnapshot;
   // A day older than the 31 kept is dropped; today holds the seed and the new response.
   assert.deepEqual(saved, { version: 1, days: { [today]: counted.usageToday } });
+});
+
+test('a config error keeps its file and issues; any other error becomes one issue', () => {
+  const issues = [
+    { keyPath: 'port', message: 'must be an integer', line: 2, column: 7 },
+    { keyPath: '', message: 'not a mapping', line: 9 },
+    { keyPath: 'host', message: 'must be a string' },
+  ];
+  const err = new ConfigError('CONFIG_INVALID', '/home/me/memex.yml', issues);
+  const problem = toConfigProblem(err);
+  assert.deepEqual(problem, {
+    file: '/home/me/memex.yml',
+    issues: [
+      { key: 'port', message: 'must be an integer', line: 2, column: 7 },
+      { key: '', message: 'not a mapping', line: 9 },
+      { key: 'host', message: 'must be a string' },
+    ],
+  });
+  // The tray and the dashboard write it as ConfigError itself does.
+  assert.equal(configProblemText(problem), err.message);
+  assert.deepEqual(toConfigProblem(new Error('EACCES: permission denied')), {
+    file: '',
+    issues: [{ key: '', message: 'EACCES: permission denied' }],
+  });
+  const whole = new ConfigError('CONFIG_INVALID', '', [
+    { keyPath: '', message: 'needs credentials' },
+  ]);
+  assert.equal(configProblemText(toConfigProblem(whole)), whole.message);
 });

@@ -119,7 +119,7 @@ test('the status line says what the proxy is doing, for every state', () => {
       'error',
     ],
     [
-      { kind: 'failed', code: 'CRASHED', reason: 'crashed 5 times in a row: exit code 1' },
+      { kind: 'failed', code: 'WORKER_CRASHED', reason: 'crashed 5 times in a row: exit code 1' },
       'Stopped: crashed 5 times in a row: exit code 1',
       'error',
     ],
@@ -246,7 +246,19 @@ test('port in use offers another port', () => {
 
 test('a config error shows its file and line under the status', () => {
   const items = menuTemplate(
-    state({ configError: 'memex.yml:7:3: upstreams.openai: "htp://x" is not an http(s) URL' }),
+    state({
+      configError: {
+        file: 'memex.yml',
+        issues: [
+          {
+            line: 7,
+            column: 3,
+            key: 'upstreams.openai',
+            message: '"htp://x" is not an http(s) URL',
+          },
+        ],
+      },
+    }),
     recorder().actions,
   );
   assert.equal(

@@ -13,7 +13,7 @@ import {
   SETTINGS_NAME,
   SETTINGS_SCHEMA,
   settingsOptions,
-  SHELLS,
+  SHELL_IDS,
   type Settings,
   type SettingsStore,
   type Shell,
@@ -73,7 +73,7 @@ test('the store satisfies the accessor interface main code uses', async (t) => {
 
 test('the schema accepts every shell and rejects any other', async (t) => {
   const store = openStore(await tempDir(t));
-  for (const shell of SHELLS) {
+  for (const shell of SHELL_IDS) {
     store.set('defaultShell', shell);
     assert.equal(store.get('defaultShell'), shell);
   }
@@ -83,7 +83,7 @@ test('the schema accepts every shell and rejects any other', async (t) => {
     }, /schema violation/);
   }
   assert.equal(store.get('defaultShell'), 'cmd');
-  assert.deepEqual(SETTINGS_SCHEMA.defaultShell.enum, [...SHELLS]);
+  assert.deepEqual(SETTINGS_SCHEMA.defaultShell.enum, [...SHELL_IDS]);
 });
 
 test('the schema rejects wrong types and malformed window bounds', async (t) => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launchNode } from '../../main/launcher-node.js';
+import { launchNode } from '../helpers/launcher-node.js';
 import type { WorkerProblem } from '../../main/supervisor.js';
-import type { StatsSnapshot } from '../../proxy-core/stats.js';
+import { createStats, type StatsSnapshot } from '../../proxy-core/stats.js';
 import { send } from '../helpers/client.js';
 import { withGuard } from '../helpers/process-spawn.js';
 import { occupyPort, startUpstream } from '../helpers/servers.js';
@@ -203,7 +203,7 @@ test('a worker that ignores stop is killed when the 3 s grace is over', async (t
   let ignored: (() => void) | undefined;
   supervisor.onProblem((problem) => {
     problems.push(problem);
-    if (problem.code === 'STOP_IGNORED') ignored?.();
+    if (problem.message === 'stop ignored') ignored?.();
   });
   supervisor.start(workerConfig());
   await log.next('running');
@@ -335,4 +335,41 @@ test('every start seeds the worker with the token totals asked for at that momen
       usage: { version: 1, days: { '2025-06-12': 'later' } },
     },
   ]);
+});
+
+test('a malformed snapshot is dropped with one log line; a valid one reaches the listeners', (t) => {
+  const { launcher, nth } = fakeLauncher();
+  const lines: string[] = [];
+  const { supervisor } = superviseForTest(t, { launcher, log: (line) => lines.push(line) });
+  const snapshots: StatsSnapshot[] = [];
+  supervisor.onStats((snapshot) => snapshots.push(snapshot));
+  supervisor.start(workerConfig());
+  nth(0).emit({ type: 'listening', host: '127.0.0.1', port: 7 });
+
+  const valid = createStats(() => 1_000).snapshot();
+  // The same fault every 250 ms is logged once; a different one gets its own line.
+  nth(0).emitRaw({ type: 'stats', snapshot: { ...valid, active: -1 } });
+  nth(0).emitRaw({ type: 'stats', snapshot: { ...valid, recent: 'none' } });
+  assert.deepEqual(snapshots, []);
+  assert.deepEqual(lines, [
+    'memex supervisor: dropped a message from worker 1000: stats with a malformed snapshot',
+  ]);
+  nth(0).emitRaw({ type: 'listening', port: 8 });
+  assert.equal(lines.length, 2);
+  assert.match(lines[1] ?? '', /listening without a host and port$/);
+  assert.deepEqual(supervisor.status, { kind: 'running', host: '127.0.0.1', port: 7 });
+
+  nth(0).emit({ type: 'stats', snapshot: valid });
+  assert.deepEqual(snapshots, [valid]);
+  assert.equal(lines.length, 2);
+});
+
+test('an error code the union does not know is reported as WORKER_ERROR', (t) => {
+  const { launcher, nth } = fakeLauncher();
+  const { supervisor } = superviseForTest(t, { launcher, log: () => undefined });
+  const problems: WorkerProblem[] = [];
+  supervisor.onProblem((problem) => problems.push(problem));
+  supervisor.start(workerConfig());
+  nth(0).emit({ type: 'error', code: 'EMFILE', message: 'too many open files', fatal: false });
+  assert.deepEqual(problems, [{ code: 'WORKER_ERROR', message: 'too many open files' }]);
 });

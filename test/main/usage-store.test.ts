@@ -51,7 +51,7 @@ test('a missing file is an empty store, and nothing is written until something c
   const { dir, store, clock, logged } = await setUp(t);
   await store.load();
   assert.deepEqual(store.snapshot(), { version: 1, days: {} });
-  assert.equal(store.today(), undefined);
+  assert.equal(store.day(TODAY), undefined);
   await store.flush();
   assert.deepEqual(await readdir(dir), []);
   assert.deepEqual(clock.pending(), []);
@@ -62,11 +62,11 @@ test('updates replace the days they carry, and are written at most once per inte
   const { file, store, clock, onDisk } = await setUp(t);
   await writeFile(file, JSON.stringify(usage({ '2025-06-10': 5, '2025-06-11': 7, [TODAY]: 100 })));
   await store.load();
-  assert.equal(store.today()?.schemas.anthropic?.input, 100);
+  assert.equal(store.day(TODAY)?.schemas.anthropic?.input, 100);
 
   // The worker was seeded with 100 today, so its 130 already includes them: replaced, not added.
   store.update(usage({ '2025-06-11': 7, [TODAY]: 130 }));
-  assert.equal(store.today()?.schemas.anthropic?.input, 130);
+  assert.equal(store.day(TODAY)?.schemas.anthropic?.input, 130);
   assert.equal(store.day('2025-06-10')?.schemas.anthropic?.input, 5);
   assert.deepEqual(clock.pending(), [USAGE_WRITE_INTERVAL_MS]);
   store.update(usage({ [TODAY]: 150 }));
@@ -139,7 +139,7 @@ test('updates from an untrusted snapshot skip what is not a tally', async (t) =>
   await store.load();
   store.update({ version: 1, days: { [TODAY]: { schemas: { nope: tally(1, 1) }, models: {} } } });
   store.update('garbage');
-  assert.equal(store.today(), undefined);
+  assert.equal(store.day(TODAY), undefined);
   assert.deepEqual(store.snapshot(), { version: 1, days: {} });
 });
 

@@ -56,7 +56,14 @@ dashboardTest('says when the port is in use and offers Start again', async (d) =
 dashboardTest('shows a config error with its file and line', async (d) => {
   const { page } = d;
   await d.push(
-    state({ configError: '/home/me/.memex.yml:4:7: port: must be an integer from 0 to 65535' }),
+    state({
+      configError: {
+        file: '/home/me/.memex.yml',
+        issues: [
+          { line: 4, column: 7, key: 'port', message: 'must be an integer from 0 to 65535' },
+        ],
+      },
+    }),
   );
   const banner = page.locator('#config-error');
   assert.equal(await banner.isVisible(), true);

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ConfigProblem } from '../../shared/bridge.js';
 import {
+  describeConfigProblem,
   describeWhere,
   formatBytes,
   formatDuration,
   formatStatus,
   isFailed,
-  parseConfigError,
   toDisplayPath,
 } from '../../renderer/format.js';
 
@@ -67,31 +68,55 @@ test('marks error statuses and cut responses as failed', () => {
   }
 });
 
-test('splits config errors into file, line and message', () => {
-  const cases: [string, ReturnType<typeof parseConfigError>][] = [
+test('a config problem is shown as where it is and what is wrong', () => {
+  const cases: [ConfigProblem, string, string][] = [
     [
-      '/home/me/.memex.yml:4:7: port: must be an integer',
-      { file: '/home/me/.memex.yml', line: 4, message: 'port: must be an integer' },
+      {
+        file: '/home/me/.memex.yml',
+        issues: [{ line: 4, column: 7, key: 'port', message: 'must be an integer' }],
+      },
+      'in /home/me/.memex.yml, line 4',
+      'port: must be an integer',
     ],
     [
-      '/home/me/memex.toml:12: timeouts.connect_ms: must be positive',
-      { file: '/home/me/memex.toml', line: 12, message: 'timeouts.connect_ms: must be positive' },
+      {
+        file: '/home/me/memex.toml',
+        issues: [{ line: 12, key: 'timeouts.connect_ms', message: 'must be positive' }],
+      },
+      'in /home/me/memex.toml, line 12',
+      'timeouts.connect_ms: must be positive',
     ],
     [
-      'C:\\Users\\me\\.memex.yml:3:1: host: must be a string\nC:\\Users\\me\\.memex.yml:5:1: x',
       {
         file: 'C:\\Users\\me\\.memex.yml',
-        line: 3,
-        message: 'host: must be a string\nC:\\Users\\me\\.memex.yml:5:1: x',
+        issues: [
+          { line: 3, column: 1, key: 'host', message: 'must be a string' },
+          { line: 5, column: 1, key: '', message: 'x' },
+        ],
       },
+      'in C:\\Users\\me\\.memex.yml, line 3',
+      'host: must be a string\nC:\\Users\\me\\.memex.yml:5:1: x',
     ],
     [
-      '/home/me/.memex.yml: upstreams.a: must be a URL',
-      { file: '/home/me/.memex.yml', line: null, message: 'upstreams.a: must be a URL' },
+      {
+        file: '/home/me/.memex.yml',
+        issues: [{ key: 'upstreams.a', message: 'must be a URL' }],
+      },
+      'in /home/me/.memex.yml',
+      'upstreams.a: must be a URL',
     ],
-    ['something odd', { file: '', line: null, message: 'something odd' }],
+    [{ file: '', issues: [{ key: '', message: 'something odd' }] }, '', 'something odd'],
+    // A config wrong as a whole names no file; its key is not taken for one.
+    [
+      { file: '', issues: [{ key: 'host', message: 'needs credentials' }] },
+      '',
+      'host: needs credentials',
+    ],
   ];
-  for (const [text, parsed] of cases) assert.deepEqual(parseConfigError(text), parsed, text);
+  for (const [problem, where, message] of cases) {
+    assert.equal(describeWhere(problem.file, problem.issues[0]?.line), where, message);
+    assert.equal(describeConfigProblem(problem), message);
+  }
   assert.equal(describeWhere('/a.yml', 4), 'in /a.yml, line 4');
   assert.equal(describeWhere('/a.yml', null), 'in /a.yml');
   assert.equal(describeWhere('', null), '');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyStats } from '../../build/preview.js';
-import { WINDOW_MINUTES, createRateHistory } from '../../renderer/rate.js';
+import { WINDOW_MINUTES } from '../../renderer/minutes.js';
+import { createRateHistory } from '../../renderer/rate.js';
 import type { RequestRecord } from '../../proxy-core/stats.js';
 
 const MINUTE = 60_000;

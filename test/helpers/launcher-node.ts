@@ -1,8 +1,8 @@
-// Launches the worker with node:child_process.fork and an IPC channel: how tests and development
-// run the very worker the app runs under Electron's utilityProcess.
+// Launches the worker with node:child_process.fork and an IPC channel: how tests run the very
+// worker the app runs under Electron's utilityProcess.
 
 import { fork } from 'node:child_process';
-import type { Launcher, WorkerExit } from './launcher.js';
+import type { Launcher, WorkerExit } from '../../main/launcher.js';
 
 /** A Launcher that forks `entry` under this Node binary; stdout and stderr are inherited. */
 export const launchNode: Launcher = (entry, env) => {
