@@ -102,6 +102,7 @@ function isStatsSnapshot(value: unknown): value is StatsSnapshot {
     isSchemaRecord(value['schemas'], isSchemaTotals) &&
     isCount(value['active']) &&
     isTunnels(value['tunnels']) &&
+    hasCounts(value['websockets'], ['total', 'active']) &&
     isCount(value['uptimeMs']) &&
     Array.isArray(recent) &&
     recent.length <= RECENT_LIMIT &&

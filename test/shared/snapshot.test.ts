@@ -50,6 +50,8 @@ test('a snapshot with any field missing or of the wrong type is refused', () => 
     ['tunnel byHost an array', edited(['tunnels', 'byHost'], [])],
     ['a tunnel host of no schema', edited(['tunnels', 'byHost', 'chatgpt.com', 'schema'], 'x')],
     ['a tunnel total of null', edited(['tunnels', 'total'], null)],
+    ['websockets missing', without(['websockets'])],
+    ['open websockets as text', edited(['websockets', 'active'], '1')],
     ['uptimeMs missing', without(['uptimeMs'])],
     ['recent not an array', edited(['recent'], {})],
     [

@@ -218,7 +218,9 @@ test('/_memex/stats counts a known mix of real clients per schema and lists them
     anthropic: 3,
     openai: 2,
     'openai-responses': 0,
+    'openai-realtime': 0,
     gemini: 0,
+    'gemini-live': 0,
     ollama: 0,
     unknown: 1,
   });
