@@ -1,7 +1,9 @@
 // `npm run fuzz`: byte-level fuzzing of a spawned memex-proxy (issue 6). Valid requests are
 // mutated (bytes flipped, inserted, deleted, headers duplicated, writes split at random points)
 // and sent over raw sockets, with bounded concurrency, to a proxy in front of faulty upstreams
-// (healthy, resetting, stalling, garbage-sending, SSE-then-reset), all on 127.0.0.1.
+// (healthy, resetting, stalling, garbage-sending, SSE-then-reset, and a WebSocket upstream that
+// answers 101, echoes what it gets and adds Responses events and malformed frames of its own),
+// all on 127.0.0.1.
 //
 //   node dist/test/fuzz/run.js [--seconds 120] [--seed 1] [--concurrency 32]
 //
@@ -78,9 +80,11 @@ async function startUpstreams(): Promise<Upstreams> {
   const garbage = createNetServer((socket) => {
     socket.once('data', () => socket.end('\u0000\u00ffNOT HTTP\r\n\r\n', 'latin1'));
   });
-  for (const server of [ok, sse, stall, reset, garbage]) server.on('connection', track);
-  const ports = await Promise.all([ok, sse, stall, reset, garbage].map(listen));
-  const [okPort = 0, ssePort, stallPort, resetPort, garbagePort] = ports;
+  const ws = createNetServer(answerWebSocket);
+  const servers = [ok, sse, stall, reset, garbage, ws];
+  for (const server of servers) server.on('connection', track);
+  const ports = await Promise.all(servers.map(listen));
+  const [okPort = 0, ssePort, stallPort, resetPort, garbagePort, wsPort] = ports;
   return {
     urls: {
       ok: `http://127.0.0.1:${okPort}`,
@@ -88,13 +92,48 @@ async function startUpstreams(): Promise<Upstreams> {
       stall: `http://127.0.0.1:${stallPort ?? 0}`,
       reset: `http://127.0.0.1:${resetPort ?? 0}`,
       garbage: `http://127.0.0.1:${garbagePort ?? 0}`,
+      ws: `http://127.0.0.1:${wsPort ?? 0}`,
     },
     okPort,
     close() {
       for (const socket of sockets) socket.destroy();
-      for (const server of [ok, sse, stall, reset, garbage]) server.close();
+      for (const server of servers) server.close();
     },
   };
+}
+
+// One unmasked (server) frame; `first` is the FIN/RSV/opcode byte.
+function frame(first: number, payload: string): Buffer {
+  const body = Buffer.from(payload, 'latin1');
+  return Buffer.concat([Buffer.from([first, Math.min(body.length, 125)]), body.subarray(0, 125)]);
+}
+
+const WS_SWITCHING =
+  'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+  'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n';
+const WS_FRAMES = Buffer.concat([
+  frame(0x81, '{"type":"response.created","response":{"model":"m"}}'),
+  frame(0x01, '{"type":"response.comp'),
+  frame(0x89, 'ping'),
+  frame(0x80, 'leted","response":{"usage":{"input_tokens":1}}}'),
+  frame(0xc1, 'compressed without deflate'),
+  frame(0x83, 'reserved opcode'),
+  frame(0x81, '{"type":"response.completed","response":{"usage":"x"}}'),
+]);
+
+// Answers any head with a 101, then echoes what the client sends and adds frames of its own.
+function answerWebSocket(socket: Socket): void {
+  let answered = false;
+  socket.on('data', (chunk: Buffer) => {
+    if (!answered) {
+      answered = true;
+      socket.write(WS_SWITCHING);
+      socket.write(WS_FRAMES);
+      setTimeout(() => socket.end(frame(0x88, '\u0003\u00e8bye')), 30).unref();
+      return;
+    }
+    if (socket.writable) socket.write(chunk);
+  });
 }
 
 /** Valid requests the mutations start from; `$P` is the proxy port, `$U` the ok upstream's. */
@@ -107,6 +146,10 @@ const SEEDS: readonly string[] = [
   'GET /_memex/stats HTTP/1.1\r\nHost: 127.0.0.1:$P\r\n\r\n',
   'CONNECT 127.0.0.1:$U HTTP/1.1\r\nHost: 127.0.0.1:$U\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n',
   'GET /$R/v1/messages HTTP/1.0\r\nHost: 127.0.0.1:$P\r\n\r\n',
+  // WebSocket handshakes with a masked text frame after them (the bytes a client sends next).
+  'GET /ws/v1/responses HTTP/1.1\r\nHost: 127.0.0.1:$P\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n\u0081\u0084\u0001\u0002\u0003\u0004zqqp',
+  'GET /ws/v1/realtime?model=x HTTP/1.1\r\nHost: 127.0.0.1:$P\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+  'GET http://127.0.0.1:$W/v1/responses HTTP/1.1\r\nHost: 127.0.0.1:$W\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
 ];
 const ROUTES = ['ok', 'ok', 'ok', 'sse', 'stall', 'reset', 'garbage'] as const;
 const SPICE = [0x00, 0x0d, 0x0a, 0x20, 0x09, 0x3a, 0x2c, 0x7f, 0xff, 0x30, 0x66];
@@ -284,7 +327,8 @@ async function main(): Promise<number> {
       const valid = template
         .replaceAll('$R', ROUTES[random(ROUTES.length)] ?? 'ok')
         .replaceAll('$P', String(port))
-        .replaceAll('$U', String(upstreams.okPort));
+        .replaceAll('$U', String(upstreams.okPort))
+        .replaceAll('$W', new URL(upstreams.urls['ws'] ?? 'http://127.0.0.1:0').port);
       const bytes =
         random(8) === 0
           ? Buffer.from(valid, 'latin1')
