@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forkChild, readMemory, resetPeak, startChild, stopAll, stopChild } from './processes.js';
 import type { Child } from './processes.js';
-import type { StatsSnapshot } from '../proxy-core/stats.js';
+import type { StatsSnapshot } from '../shared/snapshot.js';
 import type { Job, JobResult, Sizes, Target, Workload } from './protocol.js';
 import {
   addSample,

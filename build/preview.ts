@@ -12,7 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 import type { DashboardSetting, DashboardState, MemexBridge } from '../shared/bridge.js';
 import type { EnvMode, Shell } from '../shared/env.js';
 import { SCHEMAS, type SchemaId } from '../proxy-core/http/schema.js';
-import type { StatsSnapshot } from '../proxy-core/stats.js';
+import type { RequestRecord, StatsSnapshot } from '../shared/snapshot.js';
 
 const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url));
 
@@ -158,6 +158,16 @@ export function installFakeBridge(): void {
   page.document.addEventListener('securitypolicyviolation', (event) => {
     violations.push(`${event.violatedDirective} ${event.blockedURI}`);
   });
+}
+
+/** Counts `record` into `stats` as the worker's stats would (requests, errors, bytes). */
+export function countRecord(stats: StatsSnapshot, record: RequestRecord): void {
+  stats.requests[record.schema]++;
+  const totals = stats.schemas[record.schema];
+  totals.requests++;
+  if (record.status >= 400 || !record.complete) totals.errors++;
+  totals.bytesIn += record.bytesIn;
+  totals.bytesOut += record.bytesOut;
 }
 
 /** Stats with nothing counted yet. */

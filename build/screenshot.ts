@@ -8,12 +8,13 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DashboardState } from '../shared/bridge.js';
 import type { SchemaId } from '../proxy-core/http/schema.js';
-import { RECENT_LIMIT, type RequestRecord, type StatsSnapshot } from '../proxy-core/stats.js';
+import { RECENT_LIMIT, type RequestRecord, type StatsSnapshot } from '../shared/snapshot.js';
 import type { UsageOutcome } from '../proxy-core/usage/outcome.js';
 import type { Pricing } from '../shared/pricing.js';
 import { dayKey, UsageTotals, type DayTotals } from '../proxy-core/usage/totals.js';
 import {
   createRendererServer,
+  countRecord,
   emptyStats,
   installFakeBridge,
   launchChromium,
@@ -215,14 +216,7 @@ function usageAt(done: readonly RequestRecord[], time: number): DayTotals | null
 function statsAt(records: readonly RequestRecord[], time: number): StatsSnapshot {
   const stats = emptyStats(time - START + 4 * MINUTE);
   const done = records.filter((record) => record.time + record.durationMs <= time);
-  for (const record of done) {
-    stats.requests[record.schema]++;
-    const totals = stats.schemas[record.schema];
-    totals.requests++;
-    if (record.status >= 400 || !record.complete) totals.errors++;
-    totals.bytesIn += record.bytesIn;
-    totals.bytesOut += record.bytesOut;
-  }
+  for (const record of done) countRecord(stats, record);
   const share = (time - START) / (END - START);
   const tunnel = (schema: SchemaId, count: number) => ({
     schema,

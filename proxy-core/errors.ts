@@ -2,6 +2,8 @@
 // ConfigError for configuration, ListenError for a listener that could not open; and the one
 // table that maps a socket errno to a code and a code to an HTTP status (STYLE.md, Errors).
 
+import { issueText } from '../shared/config-text.js';
+
 /** Codes of failures that memex answers for itself, tagged `x-memex-error: CODE`. */
 export type ProxyErrorCode =
   | 'UPSTREAM_REFUSED'
@@ -152,15 +154,10 @@ export class ConfigError extends Error {
   }
 }
 
+// The one wording of an issue, shared with the tray and the dashboard (shared/config-text.ts).
 function formatIssue(file: string, issue: ConfigIssue): string {
-  const where =
-    issue.line === undefined
-      ? file
-      : issue.column === undefined
-        ? `${file}:${issue.line}`
-        : `${file}:${issue.line}:${issue.column}`;
-  const key = issue.keyPath === '' ? '' : `${issue.keyPath}: `;
-  return where === '' ? `${key}${issue.message}` : `${where}: ${key}${issue.message}`;
+  const { keyPath, ...where } = issue;
+  return issueText(file, { key: keyPath, ...where });
 }
 
 export type ListenErrorCode =

@@ -11,14 +11,6 @@ import {
 import { SCHEMAS, type SchemaId } from './http/schema.js';
 import { dayKey, UsageTotals } from './usage/totals.js';
 
-export {
-  RECENT_LIMIT,
-  type RequestRecord,
-  type SchemaTotals,
-  type StatsSnapshot,
-  type TunnelHost,
-} from '../shared/snapshot.js';
-
 // Hosts beyond this many are counted under one key, so a scan of many hosts cannot grow memory.
 const TUNNEL_HOST_LIMIT = 500;
 const OTHER_HOSTS = '(other)';

@@ -14,7 +14,7 @@ import type { Stats } from '../stats.js';
 import { sendRawError } from './reply.js';
 import type { Authority } from './route.js';
 import { classifyHost } from './schema.js';
-import { destroySocket } from './sockets.js';
+import { destroySocket, splice } from './sockets.js';
 
 /** How tunnels dial; part of the compiled config. */
 export interface TunnelDial {
@@ -81,17 +81,8 @@ export function openTunnel(
     upstream.setTimeout(dial.timeouts.tunnel_idle_ms, () => upstream.destroy());
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) upstream.write(head);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    // Paired teardown: whichever side ends first ends the other. A clean close lets the other
-    // side flush what it still holds (destroySoon); an error cuts it at once.
-    client.once('close', (hadError) => {
-      if (hadError) upstream.destroy();
-      else upstream.destroySoon();
-    });
-    upstream.once('close', (hadError) => {
-      if (hadError) client.destroy();
-      else client.destroySoon();
+    splice(client, upstream);
+    upstream.once('close', () => {
       stats.tunnelClosed(upstream.bytesWritten, upstream.bytesRead);
     });
   });

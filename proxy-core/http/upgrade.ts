@@ -5,7 +5,7 @@
 //
 //   client ──GET, Upgrade: websocket──▶ memex ──same handshake, Host rewritten──▶ upstream
 //   client ◀──101, headers as sent────────────────────────────────────────────── upstream
-//   client ◀══════════ frames both ways, byte for byte (backpressure: pipe) ══════▶ upstream
+//   client ◀══════════ frames both ways, byte for byte (sockets.ts splice) ════════▶ upstream
 //                └─ then usage/websocket.ts reads a copy of the server's frames
 //   close or error on either side ──▶ both ended; idle past websocket_idle_ms ──▶ both ended
 //
@@ -17,7 +17,7 @@ import type { Stats } from '../stats.js';
 import { createWebSocketReader, type CarriedResponse } from '../usage/websocket.js';
 import { Exchange } from './exchange.js';
 import { relay } from './relay.js';
-import { destroySocket } from './sockets.js';
+import { destroySocket, splice } from './sockets.js';
 
 /** Whether a request asks for a WebSocket (RFC 6455 §4.1: Upgrade: websocket, on a GET). */
 export function isWebSocketUpgrade(req: IncomingMessage): boolean {
@@ -108,9 +108,8 @@ function spliceSockets(
   client.write(handshakeHead(response));
   if (upstreamHead.length > 0) client.write(upstreamHead);
   if (clientHead.length > 0) upstream.write(clientHead);
-  client.pipe(upstream);
-  upstream.pipe(client);
-  // After pipe(): each chunk reaches the other side before the reader sees its copy.
+  splice(client, upstream);
+  // After splice()'s pipes: each chunk reaches the other side before the reader sees its copy.
   if (reader !== undefined) {
     if (upstreamHead.length > 0) reader.fromServer(upstreamHead);
     upstream.on('data', (chunk: Buffer) => {
@@ -130,16 +129,6 @@ function spliceSockets(
   };
   client.once('error', cut);
   upstream.once('error', cut);
-  // Paired teardown, as for tunnels: a clean end lets the other side flush (a close frame
-  // relayed whole); an error cuts it at once.
-  client.once('close', (hadError) => {
-    if (hadError) upstream.destroy();
-    else upstream.destroySoon();
-  });
-  upstream.once('close', (hadError) => {
-    if (hadError) client.destroy();
-    else client.destroySoon();
-  });
   let closed = 0;
   const closeOne = (): void => {
     if (++closed < 2) return;

@@ -2,7 +2,13 @@
 // snapshotted as plain JSON for persistence, reloaded from untrusted JSON and pruned by age.
 
 import { SCHEMAS, type SchemaId } from '../http/schema.js';
-import type { DayTotals, UsageOutcome, UsageSnapshot, UsageTally } from '../../shared/usage.js';
+import {
+  TALLY_KEYS,
+  type DayTotals,
+  type UsageOutcome,
+  type UsageSnapshot,
+  type UsageTally,
+} from '../../shared/usage.js';
 import { isObject, toCount } from './outcome.js';
 
 export type { DayTotals, UsageSnapshot, UsageTally } from '../../shared/usage.js';
@@ -12,16 +18,6 @@ export const DEFAULT_KEEP_DAYS = 31;
 
 /** Distinct models per day beyond which new names are added under `''` (hostile upstreams). */
 export const MAX_MODELS_PER_DAY = 256;
-
-const TALLY_KEYS = [
-  'requests',
-  'input',
-  'output',
-  'cacheRead',
-  'cacheWrite',
-  'unknown',
-  'unparsed',
-] as const;
 
 const DAY_KEY = /^\d{4}-\d{2}-\d{2}$/;
 

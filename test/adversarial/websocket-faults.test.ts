@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { test, type TestContext } from 'node:test';
+import { DEFAULT_CONFIG } from '../../proxy-core/config/config.js';
 import { assertHealthy } from '../helpers/adversarial-upstream.js';
 import { startObservedProxy } from '../helpers/proxy-stats.js';
 import { startTcpUpstream } from '../helpers/tunnel.js';
@@ -138,14 +139,7 @@ test('an upstream that never answers the handshake gets a 504 after response_hea
   const upstream = await startTcpUpstream(t, (socket) => socket.resume());
   const proxy = await startObservedProxy(t, {
     upstreams: { up: `http://127.0.0.1:${upstream.port}` },
-    timeouts: {
-      header_ms: 30_000,
-      connect_ms: 10_000,
-      response_header_ms: 200,
-      stream_idle_ms: 600_000,
-      tunnel_idle_ms: 3_600_000,
-      websocket_idle_ms: 3_600_000,
-    },
+    timeouts: { ...DEFAULT_CONFIG.timeouts, response_header_ms: 200 },
   });
   await assert.rejects(rawUpgrade(t, proxy.port, '/up/socket'), /expected 101, got 504/);
   await assertHealthy(proxy.port);

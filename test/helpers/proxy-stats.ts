@@ -5,7 +5,8 @@ import { EventEmitter, once } from 'node:events';
 import type { TestContext } from 'node:test';
 import { DEFAULT_CONFIG, type Config } from '../../proxy-core/config/config.js';
 import { createProxy, type Proxy } from '../../proxy-core/http/server.js';
-import { createStats, type RequestRecord, type Stats } from '../../proxy-core/stats.js';
+import { createStats, type Stats } from '../../proxy-core/stats.js';
+import { type RequestRecord } from '../../shared/snapshot.js';
 
 /**
  * Stats that emit 'requestEnded' (record), 'responseCarried' (record), 'webSocketOpened',

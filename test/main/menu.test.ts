@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MenuItemConstructorOptions } from 'electron';
 import { createStats } from '../../proxy-core/stats.js';
-import type { StatsSnapshot } from '../../proxy-core/stats.js';
+import type { StatsSnapshot } from '../../shared/snapshot.js';
 import {
   iconState,
   menuTemplate,

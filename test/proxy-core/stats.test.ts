@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SCHEMAS, type SchemaId } from '../../proxy-core/http/schema.js';
-import { createStats, RECENT_LIMIT, type RequestRecord } from '../../proxy-core/stats.js';
+import { createStats } from '../../proxy-core/stats.js';
+import { RECENT_LIMIT, type RequestRecord } from '../../shared/snapshot.js';
 
 /** A finished request; fields not given are a complete 200 with no bytes. */
 function record(fields: Partial<RequestRecord> = {}): RequestRecord {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
+  countRecord,
   createRendererServer,
   emptyStats,
   installFakeBridge,
@@ -16,7 +17,7 @@ import {
 import type { DashboardState } from '../../shared/bridge.js';
 import type { ProxyStatus } from '../../shared/status.js';
 import type { SchemaId } from '../../proxy-core/http/schema.js';
-import type { RequestRecord, StatsSnapshot } from '../../proxy-core/stats.js';
+import type { RequestRecord, StatsSnapshot } from '../../shared/snapshot.js';
 
 /** 2025-01-15 09:30:05 UTC: 5 s into a minute, so pushes within a test stay in known minutes. */
 export const TIME = Date.UTC(2025, 0, 15, 9, 30, 5);
@@ -169,14 +170,7 @@ export function statsOf(
     stats.requests[schema] += count;
     stats.schemas[schema].requests += count;
   }
-  for (const record of records) {
-    stats.requests[record.schema]++;
-    const totals = stats.schemas[record.schema];
-    totals.requests++;
-    if (record.status >= 400 || !record.complete) totals.errors++;
-    totals.bytesIn += record.bytesIn;
-    totals.bytesOut += record.bytesOut;
-  }
+  for (const record of records) countRecord(stats, record);
   return { ...stats, recent: [...records] };
 }
 

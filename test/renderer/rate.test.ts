@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { emptyStats } from '../../build/preview.js';
 import { WINDOW_MINUTES } from '../../renderer/minutes.js';
 import { createRateHistory } from '../../renderer/rate.js';
-import type { RequestRecord } from '../../proxy-core/stats.js';
+import type { RequestRecord } from '../../shared/snapshot.js';
 
 const MINUTE = 60_000;
 // 10 s into a minute.

@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import type { StatsSnapshot } from '../../../proxy-core/stats.js';
+import type { StatsSnapshot } from '../../../shared/snapshot.js';
 import { send } from '../../helpers/client.js';
 import {
   ANTHROPIC_KEY,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import type { StatsSnapshot } from '../../../proxy-core/stats.js';
+import type { StatsSnapshot } from '../../../shared/snapshot.js';
 import { send } from '../../helpers/client.js';
 import {
   anthropicMessage,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { test } from 'node:test';
 import type { WebSocket } from 'ws';
-import type { RequestRecord } from '../../../proxy-core/stats.js';
+import type { RequestRecord } from '../../../shared/snapshot.js';
 import { fdCount, settlesTo } from '../../helpers/adversarial-upstream.js';
 import { once } from '../../helpers/events.js';
 import { startProxyProcess } from '../../helpers/proxy-process.js';

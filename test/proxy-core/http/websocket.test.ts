@@ -9,6 +9,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
+import { DEFAULT_CONFIG } from '../../../proxy-core/config/config.js';
 import { once } from '../../helpers/events.js';
 import { withGuard } from '../../helpers/process-spawn.js';
 import { startProxyProcess } from '../../helpers/proxy-process.js';
@@ -206,7 +207,7 @@ test('a WebSocket silent for websocket_idle_ms is closed on both sides', async (
   const upstream = await startWsUpstream(t, () => undefined);
   const proxy = await startObservedProxy(t, {
     upstreams: { up: upstream.url },
-    timeouts: { ...proxyTimeouts(), websocket_idle_ms: 300, stream_idle_ms: 60_000 },
+    timeouts: { ...DEFAULT_CONFIG.timeouts, websocket_idle_ms: 300, stream_idle_ms: 60_000 },
   });
   const { ws } = await openWs(t, `ws://127.0.0.1:${proxy.port}/up/idle`);
   const serverSees = closed(await upstream.nextSocket(), 5_000);
@@ -322,24 +323,6 @@ test('a client that stops reading stalls the upstream: what memex holds stays bo
     `memex's peak RSS grew by ${Math.round(grown / 1048576)} MiB`,
   );
 });
-
-function proxyTimeouts(): {
-  header_ms: number;
-  connect_ms: number;
-  response_header_ms: number;
-  stream_idle_ms: number;
-  tunnel_idle_ms: number;
-  websocket_idle_ms: number;
-} {
-  return {
-    header_ms: 30_000,
-    connect_ms: 10_000,
-    response_header_ms: 600_000,
-    stream_idle_ms: 600_000,
-    tunnel_idle_ms: 3_600_000,
-    websocket_idle_ms: 3_600_000,
-  };
-}
 
 /** Sends a handshake and reads a non-101 answer: status and x-memex-error. */
 function handshakeAnswer(
