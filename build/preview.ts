@@ -185,6 +185,7 @@ export function emptyStats(uptimeMs = 1000): StatsSnapshot {
     tunnels: { total: 0, active: 0, failed: 0, bytesIn: 0, bytesOut: 0, byHost: {} },
     websockets: { total: 0, active: 0 },
     usage: { version: 1, days: {} },
+    latency: {},
     uptimeMs,
     recent: [],
   };

@@ -9,6 +9,7 @@ import {
   type TunnelHost,
 } from '../shared/snapshot.js';
 import { SCHEMAS, type SchemaId } from './http/schema.js';
+import { LatencyBook, tokensPerSecond } from './observe/latency.js';
 import { dayKey, UsageTotals } from './usage/totals.js';
 
 // Hosts beyond this many are counted under one key, so a scan of many hosts cannot grow memory.
@@ -48,6 +49,7 @@ export function createStats(now: () => number = Date.now): Stats {
   const byHost = new Map<string, TunnelHost>();
   let version = 0;
   const usage = new UsageTotals();
+  const latency = new LatencyBook();
   // The day key is computed once per day, not once per request.
   let today = '';
   let tomorrowAt = 0;
@@ -67,7 +69,16 @@ export function createStats(now: () => number = Date.now): Stats {
     if (!record.complete || record.status >= 400) totals.errors++;
     totals.bytesIn += record.bytesIn;
     totals.bytesOut += record.bytesOut;
-    if (record.usage !== undefined) usage.add(record.schema, record.usage, dayOf(now()));
+    const outcome = record.usage;
+    if (outcome !== undefined) {
+      const time = now();
+      usage.add(record.schema, outcome, dayOf(time));
+      if (record.ttfbMs !== undefined && outcome.model !== '') {
+        const output = outcome.kind === 'counted' ? outcome.tokens.output : 0;
+        const rate = tokensPerSecond(output, record.durationMs, record.ttfbMs);
+        latency.add(outcome.model, time, record.ttfbMs, rate);
+      }
+    }
     ring[ringNext] = record;
     ringNext = (ringNext + 1) % RECENT_LIMIT;
     version++;
@@ -122,6 +133,7 @@ export function createStats(now: () => number = Date.now): Stats {
       return version;
     },
     snapshot() {
+      const time = now();
       const recent: RequestRecord[] = [];
       for (let i = 1; i <= RECENT_LIMIT; i++) {
         const record = ring[(ringNext - i + RECENT_LIMIT) % RECENT_LIMIT];
@@ -142,10 +154,16 @@ export function createStats(now: () => number = Date.now): Stats {
         active,
         tunnels: { ...tunnels, byHost: hosts },
         websockets: { ...websockets },
-        uptimeMs: now() - startedAt,
+        uptimeMs: time - startedAt,
         recent,
         usage: usage.snapshot(),
+        latency: latency.snapshot(time, startOfDay(time)),
       };
     },
   };
+}
+
+function startOfDay(time: number): number {
+  const date = new Date(time);
+  return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
 }

@@ -29,6 +29,7 @@ const COLUMNS = {
   path: 'path',
   schema: 'schema',
   status: 'status num',
+  ttfb: 'ttfb num',
   duration: 'duration num',
   bytes: 'bytes num',
   tokens: 'tokens num',
@@ -83,7 +84,7 @@ export function createRequestsView(): RequestsView {
 }
 
 function fillRow(row: Row, record: RequestRecord): void {
-  const { time, method, host, path, schema, status, duration, bytes, tokens } = row;
+  const { time, method, host, path, schema, status, ttfb, duration, bytes, tokens } = row;
   setHidden(row.tr, false);
   const failed = isFailed(record);
   if (row.tr.classList.contains('failed') !== failed) row.tr.classList.toggle('failed', failed);
@@ -98,6 +99,7 @@ function fillRow(row: Row, record: RequestRecord): void {
   if (schema.title !== SCHEMA_LABELS[record.schema]) schema.title = SCHEMA_LABELS[record.schema];
   if (schema.dataset.schema !== record.schema) schema.dataset.schema = record.schema;
   setText(status, formatStatus(record));
+  setText(ttfb, record.ttfbMs === undefined ? '—' : formatDuration(record.ttfbMs));
   setText(duration, formatDuration(record.durationMs));
   setText(bytes, `${formatBytes(record.bytesIn)} / ${formatBytes(record.bytesOut)}`);
   setText(tokens, formatRecordTokens(record.usage));

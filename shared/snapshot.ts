@@ -30,6 +30,11 @@ export interface RequestRecord {
   /** False when the response was cut short (upstream reset, timeout, client gone). */
   readonly complete: boolean;
   readonly durationMs: number;
+  /**
+   * From the request's arrival to the first byte of the response body (or to the head, for a
+   * body of none); absent when no response came from upstream.
+   */
+  readonly ttfbMs?: number;
   /** Bytes read from the client after the request head: the request body, on the wire. */
   readonly bytesIn: number;
   /** Bytes written to the client for this request: response head and body, on the wire. */
@@ -52,6 +57,21 @@ export interface SchemaTotals {
 export interface TunnelHost {
   readonly schema: SchemaId;
   count: number;
+}
+
+/** Model speed over a span of time, from the responses memex relayed. */
+export interface LatencySummary {
+  readonly samples: number;
+  readonly ttfbMsP50: number | null;
+  readonly ttfbMsP95: number | null;
+  /** Output tokens per second after the first byte, p50 over the streamed responses. */
+  readonly outputTokensPerSecondP50: number | null;
+}
+
+export interface ModelLatency {
+  readonly lastHour: LatencySummary;
+  /** Since local midnight. */
+  readonly today: LatencySummary;
 }
 
 /** What `/_memex/stats` returns and the worker sends to the tray. */
@@ -79,6 +99,8 @@ export interface StatsSnapshot {
    * and per model, including any totals the worker was started with.
    */
   readonly usage: UsageSnapshot;
+  /** Per model (as the responses named it), time to first byte and output speed. */
+  readonly latency: Readonly<Record<string, ModelLatency>>;
 }
 
 /**
@@ -107,8 +129,27 @@ function isStatsSnapshot(value: unknown): value is StatsSnapshot {
     Array.isArray(recent) &&
     recent.length <= RECENT_LIMIT &&
     recent.every(isRequestRecord) &&
-    isUsageSnapshot(value['usage'])
+    isUsageSnapshot(value['usage']) &&
+    isFields(value['latency']) &&
+    Object.values(value['latency']).every(isModelLatency)
   );
+}
+
+function isModelLatency(value: unknown): value is ModelLatency {
+  return isFields(value) && isLatencySummary(value['lastHour']) && isLatencySummary(value['today']);
+}
+
+function isLatencySummary(value: unknown): value is LatencySummary {
+  return (
+    hasCounts(value, ['samples']) &&
+    isCountOrNull(value['ttfbMsP50']) &&
+    isCountOrNull(value['ttfbMsP95']) &&
+    isCountOrNull(value['outputTokensPerSecondP50'])
+  );
+}
+
+function isCountOrNull(value: unknown): boolean {
+  return value === null || (typeof value === 'number' && Number.isFinite(value) && value >= 0);
 }
 
 function isSchemaTotals(value: unknown): value is SchemaTotals {
@@ -140,6 +181,7 @@ function isRequestRecord(value: unknown): value is RequestRecord {
     status >= 0 &&
     status <= 999 &&
     typeof value['complete'] === 'boolean' &&
+    (value['ttfbMs'] === undefined || isCount(value['ttfbMs'])) &&
     (usage === undefined || isUsageOutcome(usage))
   );
 }

@@ -42,6 +42,9 @@ export class Exchange extends ServerResponse {
   #stats: Stats | undefined;
   #clientSocket: Socket | undefined;
   #startedAt = 0;
+  // performance.now() of the upstream's response head and of its first body byte (0: not yet).
+  #headAt = 0;
+  #firstByteAt = 0;
   #bytesInAt = 0;
   #bytesOutAt = 0;
 
@@ -61,6 +64,16 @@ export class Exchange extends ServerResponse {
     stats.requestStarted();
     this.once('close', recordExchange);
   }
+
+  /** The upstream's response head arrived (relay.ts). */
+  responseHead(): void {
+    this.#headAt = performance.now();
+  }
+
+  /** The first byte of the response body arrived (observe/response.ts). */
+  readonly firstByte = (): void => {
+    this.#firstByteAt = performance.now();
+  };
 
   /** A usage reader is reading this response: recording waits for {@link usageRead}. */
   usageStarted(): void {
@@ -94,6 +107,7 @@ export class Exchange extends ServerResponse {
     if (stats === undefined || socket === undefined) return;
     const context = this.#context;
     const durationMs = performance.now() - this.#startedAt;
+    const firstAt = this.#firstByteAt === 0 ? this.#headAt : this.#firstByteAt;
     stats.requestEnded({
       time: Date.now() - durationMs,
       method: this.req.method ?? '',
@@ -103,6 +117,7 @@ export class Exchange extends ServerResponse {
       status: this.#upgraded ? 101 : this.headersSent ? this.statusCode : 0,
       complete: this.#upgraded ? !this.#cut : this.writableFinished || this.#terminal,
       durationMs: Math.round(durationMs * 100) / 100,
+      ...(firstAt === 0 ? {} : { ttfbMs: Math.round((firstAt - this.#startedAt) * 100) / 100 }),
       bytesIn: socket.bytesRead - this.#bytesInAt,
       bytesOut: socket.bytesWritten - this.#bytesOutAt,
       ...(this.usage === undefined ? {} : { usage: this.usage }),

@@ -101,6 +101,7 @@ function relayResponse(upstream: ClientRequest, response: IncomingMessage, res: 
     return;
   }
   upstream.setTimeout(res.context.timeouts.stream_idle_ms);
+  res.responseHead();
   res.writeHead(
     response.statusCode ?? 502,
     response.statusMessage,

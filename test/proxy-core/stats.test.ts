@@ -48,6 +48,7 @@ test('starts with every schema at zero and nothing recorded', () => {
     uptimeMs: 0,
     recent: [],
     usage: { version: 1, days: {} },
+    latency: {},
   });
   assert.equal(stats.version, 0);
 });

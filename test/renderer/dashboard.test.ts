@@ -169,7 +169,14 @@ dashboardTest(
 dashboardTest('lists recent requests newest first, failures marked, no query', async (d) => {
   const { page } = d;
   const records = [
-    request({ time: TIME - 1000, status: 502, durationMs: 12, bytesIn: 10, bytesOut: 180 }),
+    request({
+      time: TIME - 1000,
+      status: 502,
+      ttfbMs: 9,
+      durationMs: 12,
+      bytesIn: 10,
+      bytesOut: 180,
+    }),
     request({
       time: TIME - 2000,
       method: 'GET',
@@ -196,6 +203,7 @@ dashboardTest('lists recent requests newest first, failures marked, no query', a
     '/v1/messages',
     'Anthropic',
     '502',
+    '9 ms',
     '12 ms',
     '10 B / 180 B',
     '—',
@@ -207,6 +215,7 @@ dashboardTest('lists recent requests newest first, failures marked, no query', a
     '/v1beta/models/gemini-2.5-flash:generateContent',
     'Gemini',
     '200 cut',
+    '—',
     '1 min 05 s',
     '2.0 kB / 15 kB',
     '—',
