@@ -1,10 +1,11 @@
 // The bench's load client, run as its own process (forked by run.ts with an IPC channel): takes
-// one Job at a time, runs it against one target with node:http, and answers with a JobResult.
-// Every loop is bounded by a count and by a deadline.
+// one Job at a time, runs it against one target with node:http (WebSockets: websockets.ts), and
+// answers with a JobResult. Every loop is bounded by a count and by a deadline.
 
 import { Agent, request, type IncomingMessage } from 'node:http';
 import type { Job, JobResult, Sizes, Target } from './protocol.js';
 import { percentile } from './numbers.js';
+import { idleWebSockets, webSocketSessions } from './websockets.js';
 
 const BODY = JSON.stringify({
   model: 'bench',
@@ -227,8 +228,10 @@ async function run(job: Job): Promise<JobResult> {
     small,
     throughput,
     sse,
+    ws: webSocketSessions,
     large,
     streams,
+    wsIdle: idleWebSockets,
   }[job.workload];
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {

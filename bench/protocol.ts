@@ -21,9 +21,18 @@ export interface Sizes {
   readonly largeBytes: number;
   readonly streams: number;
   readonly holdMs: number;
+  /** WebSocket sessions opened one after another per target and round, each one response. */
+  readonly wsSessions: number;
+  /** Messages per session, sent server → client `wsGapMs` apart. */
+  readonly wsMessages: number;
+  readonly wsGapMs: number;
+  /** Idle WebSockets held open at once, opened `wsBatch` at a time, held `wsHoldMs`. */
+  readonly wsIdle: number;
+  readonly wsBatch: number;
+  readonly wsHoldMs: number;
 }
 
-export type Workload = 'small' | 'throughput' | 'sse' | 'large' | 'streams';
+export type Workload = 'small' | 'throughput' | 'sse' | 'ws' | 'large' | 'streams' | 'wsIdle';
 
 export interface Job {
   readonly id: number;

@@ -25,14 +25,19 @@ export const METRICS: Readonly<Record<string, MetricInfo>> = {
   sseDelayP50Us: { label: 'SSE delay per event: p50 µs', kind: 'latency' },
   sseDelayP99Us: { label: 'SSE delay per event: p99 µs', kind: 'latency' },
   firstEventUs: { label: 'SSE time to first event µs', kind: 'latency' },
+  wsDelayP50Us: { label: 'WebSocket delay per message: p50 µs', kind: 'latency' },
+  wsDelayP99Us: { label: 'WebSocket delay per message: p99 µs', kind: 'latency' },
   largeMBps: { label: 'large body: MB/s', kind: 'rate' },
   streamsHeld: { label: 'concurrent SSE streams held', kind: 'count' },
   streamsDropped: { label: 'concurrent SSE streams dropped', kind: 'count' },
+  wsOpened: { label: 'idle WebSockets opened', kind: 'count' },
+  wsDropped: { label: 'idle WebSockets dropped', kind: 'count' },
   spawnMs: { label: 'spawn to listening ms', kind: 'process' },
   idleRssMiB: { label: 'idle RSS MiB (VmRSS)', kind: 'process' },
   peakRequestsMiB: { label: 'peak RSS MiB, request workloads', kind: 'process' },
   peakLargeMiB: { label: 'peak RSS MiB, large body', kind: 'process' },
   peakStreamsMiB: { label: 'peak RSS MiB, streams', kind: 'process' },
+  peakWebSocketsMiB: { label: 'peak RSS MiB, idle WebSockets', kind: 'process' },
 };
 
 /** samples[target][metric] = one value per round (NaN when a round had none). */
@@ -145,6 +150,11 @@ export const FLOOR_NOTE =
   "memex − floor: memex's added latency minus the node:http floor's, paired per round " +
   "(= memex − floor), median of rounds, and in parentheses as % of the floor's added latency " +
   '(floor vs direct); for rates memex / floor; for process figures memex − floor.';
+
+/** Why bare's WebSocket cells are empty, printed under the table. */
+export const BARE_NOTE =
+  'bare http-proxy-3 is — on the WebSocket rows: bare.ts relays with proxy.web() alone, ' +
+  'without the proxy.ws() an upgrade needs.';
 
 /** A Markdown table: medians per target, each proxy paired against direct, memex against the floor. */
 export function toTable(rows: readonly SummaryRow[]): string {

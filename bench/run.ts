@@ -1,7 +1,8 @@
 // `npm run bench [-- --quick]`: the side-by-side benchmark of issue 7. Starts a fake upstream
 // and a load client (each its own process), then per round a fresh memex, a fresh bare
 // http-proxy-3 proxy and a fresh node:http floor (floor.ts), and runs every workload against
-// direct, memex, bare and floor in turn, so drift hits all four alike. Prints a table, writes
+// direct, memex, bare and floor in turn, so drift hits all four alike (the WebSocket workloads
+// skip bare, which is configured without ws support). Prints a table, writes
 // bench/results/<timestamp>.json, and exits 1 on functional errors (wrong bytes, dropped
 // streams) only, never on timing.
 //
@@ -18,6 +19,7 @@ import type { StatsSnapshot } from '../shared/snapshot.js';
 import type { Job, JobResult, Sizes, Target, Workload } from './protocol.js';
 import {
   addSample,
+  BARE_NOTE,
   emptySamples,
   FLOOR_NOTE,
   PROXIES,
@@ -43,6 +45,12 @@ const QUICK: Sizes = {
   largeBytes: 100 * 1000 * 1000,
   streams: 200,
   holdMs: 2000,
+  wsSessions: 3,
+  wsMessages: 50,
+  wsGapMs: 5,
+  wsIdle: 100,
+  wsBatch: 50,
+  wsHoldMs: 500,
 };
 const FULL: Sizes = {
   warmup: 200,
@@ -55,8 +63,37 @@ const FULL: Sizes = {
   largeBytes: 1024 * MIB,
   streams: 1000,
   holdMs: 10_000,
+  wsSessions: 5,
+  wsMessages: 200,
+  wsGapMs: 5,
+  wsIdle: 1000,
+  wsBatch: 100,
+  wsHoldMs: 5000,
 };
-const WORKLOADS: readonly Workload[] = ['small', 'throughput', 'sse', 'large', 'streams'];
+const WORKLOADS: readonly Workload[] = [
+  'small',
+  'throughput',
+  'sse',
+  'ws',
+  'large',
+  'streams',
+  'wsIdle',
+];
+/** The peak RSS (VmHWM) read after a workload; RESETS: reset before it (else it runs from spawn). */
+const PEAKS: Partial<Record<Workload, string>> = {
+  sse: 'peakRequestsMiB',
+  large: 'peakLargeMiB',
+  streams: 'peakStreamsMiB',
+  wsIdle: 'peakWebSocketsMiB',
+};
+const RESETS: ReadonlySet<Workload> = new Set(['large', 'streams', 'wsIdle']);
+
+/** bare http-proxy-3 relays WebSockets only through proxy.ws(), which bare.ts does not set up. */
+function targetsOf(workload: Workload): readonly TargetName[] {
+  return workload === 'ws' || workload === 'wsIdle'
+    ? TARGETS.filter((name) => name !== 'bare')
+    : TARGETS;
+}
 
 interface Pending {
   readonly resolve: (result: JobResult) => void;
@@ -121,25 +158,22 @@ async function runRound(
       addSample(samples, name, 'idleRssMiB', readMemory(proxies[name].pid, 'VmRSS') / MIB);
     }
     for (const workload of WORKLOADS) {
-      if (workload === 'large' || workload === 'streams') {
-        for (const name of PROXIES) resetPeak(proxies[name].pid);
+      const names = targetsOf(workload);
+      const proxied = PROXIES.filter((name) => names.includes(name));
+      if (RESETS.has(workload)) {
+        for (const name of proxied) resetPeak(proxies[name].pid);
       }
-      for (const name of TARGETS) {
+      for (const name of names) {
         const result = await send({ workload, target: targets[name], sizes });
         for (const [metric, value] of Object.entries(result.metrics)) {
           addSample(samples, name, metric, value);
         }
         errors.push(...result.errors.map((e) => `round ${round}, ${name}: ${e}`));
       }
-      const peakMetric = {
-        sse: 'peakRequestsMiB',
-        large: 'peakLargeMiB',
-        streams: 'peakStreamsMiB',
-      };
-      if (workload === 'sse' || workload === 'large' || workload === 'streams') {
-        for (const name of PROXIES) {
-          const peak = readMemory(proxies[name].pid, 'VmHWM') / MIB;
-          addSample(samples, name, peakMetric[workload], peak);
+      const peakMetric = PEAKS[workload];
+      if (peakMetric !== undefined) {
+        for (const name of proxied) {
+          addSample(samples, name, peakMetric, readMemory(proxies[name].pid, 'VmHWM') / MIB);
         }
       }
     }
@@ -151,22 +185,32 @@ async function runRound(
   }
 }
 
-// Every SSE stream through memex is an Anthropic stream whose usage memex must have read: proof
-// the figures above were taken with token accounting on.
+// Every SSE stream through memex is an Anthropic stream, and every WebSocket session a Responses
+// session, whose usage memex must have read: proof the figures above were taken with token
+// accounting on.
 async function checkAccounting(port: number, sizes: Sizes): Promise<string[]> {
   const response = await fetch(`http://127.0.0.1:${port}/_memex/stats`);
   const stats = (await response.json()) as StatsSnapshot;
-  let output = 0;
+  const counted = { anthropic: 0, 'openai-responses': 0 };
   let unparsed = 0;
   for (const day of Object.values(stats.usage.days)) {
-    output += day.schemas.anthropic?.output ?? 0;
-    unparsed += day.schemas.anthropic?.unparsed ?? 0;
+    for (const schema of ['anthropic', 'openai-responses'] as const) {
+      counted[schema] += day.schemas[schema]?.output ?? 0;
+      unparsed += day.schemas[schema]?.unparsed ?? 0;
+    }
   }
-  const expected =
-    sizes.sseStreams * sizes.sseEvents + sizes.streams * Math.ceil(sizes.holdMs / 500);
+  const expected = {
+    anthropic: sizes.sseStreams * sizes.sseEvents + sizes.streams * Math.ceil(sizes.holdMs / 500),
+    'openai-responses': sizes.wsSessions * sizes.wsMessages,
+  };
   const problems: string[] = [];
-  if (output !== expected)
-    problems.push(`memex counted ${output} output tokens, expected ${expected}`);
+  for (const schema of ['anthropic', 'openai-responses'] as const) {
+    if (counted[schema] !== expected[schema]) {
+      problems.push(
+        `memex counted ${counted[schema]} ${schema} output tokens, expected ${expected[schema]}`,
+      );
+    }
+  }
   if (unparsed !== 0) problems.push(`memex could not parse ${unparsed} bench responses`);
   return problems;
 }
@@ -196,7 +240,7 @@ async function main(argv: readonly string[]): Promise<number> {
   process.stdout.write(
     `\nmemex bench (${quick ? 'quick' : 'full'}, ${rounds} rounds, ${seconds.toFixed(1)} s) ` +
       `${started.toISOString()} on ${machine}\n` +
-      `sizes: ${JSON.stringify(sizes)}\n\n${toTable(rows)}\n\n${FLOOR_NOTE}\n`,
+      `sizes: ${JSON.stringify(sizes)}\n\n${toTable(rows)}\n\n${FLOOR_NOTE}\n${BARE_NOTE}\n`,
   );
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${started.toISOString().replace(/[:.]/g, '-')}.json`);

@@ -3,10 +3,14 @@
 // /v1/chat/completions, /echo), timed SSE (/sse/…), big bodies (/large) and held streams
 // (/hold/…). The streams are Anthropic Messages streams (message_start, content_block_delta…,
 // message_delta with usage, message_stop) under /sse/v1/messages, so memex detects the schema
-// and reads their usage: the bench measures memex with token accounting on.
+// and reads their usage: the bench measures memex with token accounting on. WebSocket upgrades
+// (/ws/v1/responses) are Responses sessions shaped like Codex's, which memex reads too: each
+// response.create is answered with timed deltas and a response.completed carrying usage.
 // Prints "upstream listening on PORT" once it accepts connections.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 const CHUNK = Buffer.alloc(1024 * 1024, 'x');
 const MAX_EVENTS = 100_000;
@@ -20,6 +24,18 @@ function main(): void {
   server.on('clientError', (_err, socket) => socket.destroy());
   server.on('connection', (socket) => {
     socket.setNoDelay(true);
+  });
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', () => {
+        ws.terminate();
+      });
+      ws.on('message', (data: Buffer) => {
+        respond(ws, data);
+      });
+    });
   });
   server.listen(0, '127.0.0.1', () => {
     const address = server.address();
@@ -78,6 +94,44 @@ function sendEvents(res: ServerResponse, count: number, gapMs: number): void {
   const timer = setInterval(tick, gapMs);
   tick();
   res.on('close', () => {
+    clearInterval(timer);
+  });
+}
+
+// A response.create {"n","ms"} gets n deltas ms apart, each with its send time as sendEvents'
+// events carry it, then response.completed with n output tokens. Anything else is ignored.
+function respond(ws: WebSocket, data: Buffer): void {
+  let request: unknown;
+  try {
+    request = JSON.parse(data.toString('utf8'));
+  } catch {
+    return;
+  }
+  if (typeof request !== 'object' || request === null) return;
+  const { type, n, ms } = request as { type?: unknown; n?: unknown; ms?: unknown };
+  if (type !== 'response.create') return;
+  const count = typeof n === 'number' && n > 0 ? Math.min(n, MAX_EVENTS) : 10;
+  const gapMs = typeof ms === 'number' && ms > 0 ? ms : 5;
+  ws.send(
+    '{"type":"response.created","response":{"id":"resp_bench","model":"bench-model",' +
+      '"status":"in_progress"}}',
+  );
+  let sent = 0;
+  const tick = (): void => {
+    sent += 1;
+    const t = process.hrtime.bigint().toString();
+    ws.send(`{"type":"response.output_text.delta","delta":"token ${sent} ","t":"${t}"}`);
+    if (sent >= count) {
+      clearInterval(timer);
+      ws.send(
+        '{"type":"response.completed","response":{"id":"resp_bench","model":"bench-model",' +
+          `"usage":{"input_tokens":25,"output_tokens":${count}}}}`,
+      );
+    }
+  };
+  const timer = setInterval(tick, gapMs);
+  tick();
+  ws.on('close', () => {
     clearInterval(timer);
   });
 }
