@@ -107,10 +107,11 @@ function relayResponse(upstream: ClientRequest, response: IncomingMessage, res: 
     response.statusMessage,
     withoutHopByHop(response.rawHeaders),
   );
-  // A response of unknown length (SSE, NDJSON) gets its headers now, so the client sees the
-  // stream open before the first event. A sized one sends them with its first chunk: one write
-  // instead of two.
-  if (response.headers['content-length'] === undefined) res.flushHeaders();
+  // A sized response sends its headers with its first chunk: one write instead of two. One of
+  // unknown length (SSE, NDJSON) must not wait for a first event that may be seconds away: its
+  // headers go on the next turn of the loop unless a chunk has taken them along already. Not at
+  // once: a head flushed alone delays the first event that came in the same packet by ~0.8 ms.
+  if (response.headers['content-length'] === undefined) setImmediate(flushHead, res);
   // Not stream.pipeline: its per-call AbortController and end-of-stream bookkeeping cost more
   // than the whole relay of a small response. The teardown it gave is kept: an upstream that
   // dies mid-body cuts the client (and the client going away aborts the upstream, in relay()).
@@ -122,6 +123,10 @@ function relayResponse(upstream: ClientRequest, response: IncomingMessage, res: 
   // After pipe(): pipe's own 'data' listener writes each chunk to the client before an observer
   // sees its copy.
   observeResponse(response, res);
+}
+
+function flushHead(res: Exchange): void {
+  if (!res.headersSent && !res.destroyed) res.flushHeaders();
 }
 
 // Raised after a failure the close handlers already act on; the exchange's own 'close'
