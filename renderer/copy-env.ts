@@ -1,4 +1,4 @@
-// "Copy env vars": pick a shell and a mode, see the exact lines (main/env.ts, the tray's own text
+// "Copy env vars": pick a shell and a mode, see the exact lines (shared/env.ts, the tray's own text
 // for the address the proxy really listens on), and copy them through main's clipboard.
 
 import type { DashboardState, MemexBridge } from '../shared/bridge.js';
