@@ -9,6 +9,9 @@ import {
   type TunnelHost,
 } from '../shared/snapshot.js';
 import { SCHEMAS, type SchemaId } from './http/schema.js';
+import type { LimitsReading } from '../shared/limits.js';
+import { AccountLimitsBook } from './observe/accounts.js';
+import { ErrorBook } from './observe/errors.js';
 import { LatencyBook, tokensPerSecond } from './observe/latency.js';
 import { dayKey, UsageTotals } from './usage/totals.js';
 
@@ -25,6 +28,8 @@ export interface Stats {
   responseCarried(record: RequestRecord): void;
   webSocketOpened(): void;
   webSocketClosed(): void;
+  /** What a response head said about limits, for the account `host` + `fingerprint`. */
+  limitsRead(host: string, fingerprint: string, reading: LimitsReading, status: number): void;
   tunnelOpened(host: string, schema: SchemaId): void;
   tunnelClosed(bytesIn: number, bytesOut: number): void;
   tunnelFailed(): void;
@@ -50,6 +55,8 @@ export function createStats(now: () => number = Date.now): Stats {
   let version = 0;
   const usage = new UsageTotals();
   const latency = new LatencyBook();
+  const accounts = new AccountLimitsBook();
+  const errors = new ErrorBook();
   // The day key is computed once per day, not once per request.
   let today = '';
   let tomorrowAt = 0;
@@ -70,6 +77,7 @@ export function createStats(now: () => number = Date.now): Stats {
     totals.bytesIn += record.bytesIn;
     totals.bytesOut += record.bytesOut;
     const outcome = record.usage;
+    if (record.status >= 429) errors.add(now(), record.schema, outcome?.model ?? '', record.status);
     if (outcome !== undefined) {
       const time = now();
       usage.add(record.schema, outcome, dayOf(time));
@@ -94,6 +102,10 @@ export function createStats(now: () => number = Date.now): Stats {
       count(record);
     },
     responseCarried: count,
+    limitsRead(host, fingerprint, reading, status) {
+      accounts.seen(host, fingerprint, reading, status, now());
+      version++;
+    },
     webSocketOpened() {
       websockets.total++;
       websockets.active++;
@@ -158,6 +170,7 @@ export function createStats(now: () => number = Date.now): Stats {
         recent,
         usage: usage.snapshot(),
         latency: latency.snapshot(time, startOfDay(time)),
+        limits: { accounts: accounts.snapshot(time), errors: errors.snapshot(time) },
       };
     },
   };

@@ -2,6 +2,7 @@
 // sends to the tray app, and the recent-request record inside it; and the check the app runs on
 // every snapshot that arrives, field by field.
 
+import type { LimitProvider, LimitWindow, WindowStatus } from './limits.js';
 import { SCHEMAS, type SchemaId } from './schemas.js';
 import {
   TALLY_KEYS,
@@ -74,6 +75,53 @@ export interface ModelLatency {
   readonly today: LatencySummary;
 }
 
+/** A limit window as last reported, and when. */
+export interface SeenWindow extends LimitWindow {
+  /** When memex last read this window, ms since the epoch. */
+  readonly seenAt: number;
+}
+
+/**
+ * One provider account's limits: an upstream host and a short, salted, non-reversible
+ * fingerprint of the credential (never the credential), so two keys stay apart.
+ */
+export interface AccountLimits {
+  readonly provider: LimitProvider;
+  readonly host: string;
+  readonly fingerprint: string;
+  readonly windows: readonly SeenWindow[];
+  /** The binding window's id, where the provider says which one binds. */
+  readonly binding: string | null;
+  /** The plan, where the provider says it (Codex: `plus`, `pro`…). */
+  readonly plan: string | null;
+  /** The last `retry-after` the provider sent this account, in ms. */
+  readonly retryAfterMs: number | null;
+  /** 429s this account got since the worker started. */
+  readonly rateLimited: number;
+  readonly seenAt: number;
+}
+
+/** Failures of one hour, schema and model (`''`: no model known, e.g. an error body). */
+export interface ErrorHour {
+  /** Start of the hour, ms since the epoch. */
+  readonly hour: number;
+  readonly schema: SchemaId;
+  readonly model: string;
+  /** 429s. */
+  readonly rateLimited: number;
+  /** 529s (Anthropic's overloaded). */
+  readonly overloaded: number;
+  /** Other 5xx, memex's own 502/504 included. */
+  readonly serverErrors: number;
+}
+
+export interface LimitsSnapshot {
+  /** Most recently seen first. */
+  readonly accounts: readonly AccountLimits[];
+  /** The last 24 hours, oldest first. */
+  readonly errors: readonly ErrorHour[];
+}
+
 /** What `/_memex/stats` returns and the worker sends to the tray. */
 export interface StatsSnapshot {
   /** Requests per schema (every schema present, 0 when none). */
@@ -101,6 +149,8 @@ export interface StatsSnapshot {
   readonly usage: UsageSnapshot;
   /** Per model (as the responses named it), time to first byte and output speed. */
   readonly latency: Readonly<Record<string, ModelLatency>>;
+  /** Rate limits and quotas the providers reported, per account; failures per hour. */
+  readonly limits: LimitsSnapshot;
 }
 
 /**
@@ -131,8 +181,73 @@ function isStatsSnapshot(value: unknown): value is StatsSnapshot {
     recent.every(isRequestRecord) &&
     isUsageSnapshot(value['usage']) &&
     isFields(value['latency']) &&
-    Object.values(value['latency']).every(isModelLatency)
+    Object.values(value['latency']).every(isModelLatency) &&
+    isLimitsSnapshot(value['limits'])
   );
+}
+
+const PROVIDERS: ReadonlySet<unknown> = new Set<LimitProvider>([
+  'anthropic',
+  'anthropic-subscription',
+  'openai',
+  'codex',
+]);
+const STATUSES: ReadonlySet<unknown> = new Set<WindowStatus>([
+  'allowed',
+  'warning',
+  'rejected',
+  'unknown',
+]);
+
+function isLimitsSnapshot(value: unknown): value is LimitsSnapshot {
+  if (!isFields(value)) return false;
+  const { accounts, errors } = value;
+  return (
+    Array.isArray(accounts) &&
+    accounts.every(isAccountLimits) &&
+    Array.isArray(errors) &&
+    errors.every(isErrorHour)
+  );
+}
+
+function isAccountLimits(value: unknown): value is AccountLimits {
+  if (!hasCounts(value, ['rateLimited', 'seenAt'])) return false;
+  const windows = value['windows'];
+  return (
+    PROVIDERS.has(value['provider']) &&
+    typeof value['host'] === 'string' &&
+    typeof value['fingerprint'] === 'string' &&
+    Array.isArray(windows) &&
+    windows.every(isSeenWindow) &&
+    isTextOrNull(value['binding']) &&
+    isTextOrNull(value['plan']) &&
+    isCountOrNull(value['retryAfterMs'])
+  );
+}
+
+function isSeenWindow(value: unknown): value is SeenWindow {
+  return (
+    hasCounts(value, ['seenAt']) &&
+    typeof value['id'] === 'string' &&
+    STATUSES.has(value['status']) &&
+    isCountOrNull(value['usedFraction']) &&
+    isCountOrNull(value['limit']) &&
+    isCountOrNull(value['remaining']) &&
+    isCountOrNull(value['resetsAt']) &&
+    isCountOrNull(value['windowMinutes'])
+  );
+}
+
+function isErrorHour(value: unknown): value is ErrorHour {
+  return (
+    hasCounts(value, ['hour', 'rateLimited', 'overloaded', 'serverErrors']) &&
+    isSchemaId(value['schema']) &&
+    typeof value['model'] === 'string'
+  );
+}
+
+function isTextOrNull(value: unknown): boolean {
+  return value === null || typeof value === 'string';
 }
 
 function isModelLatency(value: unknown): value is ModelLatency {

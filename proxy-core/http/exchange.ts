@@ -5,6 +5,7 @@
 
 import { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { LimitsReading } from '../../shared/limits.js';
 import type { SchemaId } from '../../shared/schemas.js';
 import { DEFAULT_CONFIG, type Timeouts } from '../config/config.js';
 import type { Stats } from '../stats.js';
@@ -74,6 +75,11 @@ export class Exchange extends ServerResponse {
   readonly firstByte = (): void => {
     this.#firstByteAt = performance.now();
   };
+
+  /** What the response head said about limits, for the credential `fingerprint`. */
+  limitsRead(reading: LimitsReading, fingerprint: string): void {
+    this.#stats?.limitsRead(this.#context.host, fingerprint, reading, this.statusCode);
+  }
 
   /** A usage reader is reading this response: recording waits for {@link usageRead}. */
   usageStarted(): void {

@@ -1,15 +1,34 @@
 // What memex reads off a response after relaying it: observers attached once the response head
 // is in and pipe() is writing the body to the client, so each sees a chunk only after the client
-// has been sent it. Observing never delays, alters or fails the relay. Today: the time to the
-// first body byte and token usage.
+// has been sent it. Observing never delays, alters or fails the relay. Today: the rate limits
+// in the head (one pass over its raw headers), the time to the first body byte, token usage.
 
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Exchange } from '../http/exchange.js';
 import { createUsageReader } from '../usage/reader.js';
+import { credentialOf, fingerprint, readLimits } from './limits.js';
+
+// Fingerprints are salted per process: stable while it runs, meaningless outside it.
+const SALT = randomBytes(16).toString('hex');
+// A credential's fingerprint is a hash: computed once per key, not once per response.
+const FINGERPRINTS = new Map<string, string>();
+const MAX_FINGERPRINTS = 64;
+
+function fingerprintOf(credential: string): string {
+  let known = FINGERPRINTS.get(credential);
+  if (known === undefined) {
+    if (FINGERPRINTS.size >= MAX_FINGERPRINTS) FINGERPRINTS.clear();
+    known = fingerprint(credential, SALT);
+    FINGERPRINTS.set(credential, known);
+  }
+  return known;
+}
 
 /** Attaches the observers `res`'s context calls for to the upstream `response`. */
 export function observeResponse(response: IncomingMessage, res: Exchange): void {
   response.once('data', res.firstByte);
+  observeHead(response, res);
   const { schema, path } = res.context;
   // count_tokens answers a question about a prompt; nothing is generated or spent.
   if (schema === 'unknown' || path.includes('/count_tokens')) return;
@@ -36,4 +55,10 @@ export function observeResponse(response: IncomingMessage, res: Exchange): void 
   response.once('close', () => {
     if (!response.complete) reader.abort();
   });
+}
+
+/** Reads the rate limits a response head carries (a WebSocket's 101 too: Codex's may). */
+export function observeHead(response: IncomingMessage, res: Exchange): void {
+  const limits = readLimits(response.rawHeaders, response.statusCode ?? 0, Date.now());
+  if (limits !== undefined) res.limitsRead(limits, fingerprintOf(credentialOf(res.req.headers)));
 }

@@ -9,7 +9,7 @@ import { createStats, type Stats } from '../../proxy-core/stats.js';
 import { type RequestRecord } from '../../shared/snapshot.js';
 
 /**
- * Stats that emit 'requestEnded' (record), 'responseCarried' (record), 'webSocketOpened',
+ * Stats that emit 'requestEnded' (record), 'responseCarried' (record), 'limitsRead', 'webSocketOpened',
  * 'webSocketClosed', 'tunnelOpened', 'tunnelClosed' and 'tunnelFailed'.
  */
 export function createObservedStats(): { stats: Stats; events: EventEmitter } {
@@ -26,6 +26,10 @@ export function createObservedStats(): { stats: Stats; events: EventEmitter } {
     responseCarried(record) {
       inner.responseCarried(record);
       events.emit('responseCarried', record);
+    },
+    limitsRead(host, fingerprint, reading, status) {
+      inner.limitsRead(host, fingerprint, reading, status);
+      events.emit('limitsRead', host, fingerprint, reading);
     },
     webSocketOpened() {
       inner.webSocketOpened();
