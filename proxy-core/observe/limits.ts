@@ -1,7 +1,8 @@
 // Reads the rate-limit and quota headers of a response head (Anthropic API-key and subscription,
-// OpenAI, Codex) into a LimitsReading. Pure; readLimits runs on every response, so a head
-// without limit headers costs one cheap pass.
+// OpenAI, Codex) into a LimitsReading, and names a request's credential without revealing it.
+// Pure; readLimits runs on every response, so a head without limit headers costs one cheap pass.
 
+import { createHash } from 'node:crypto';
 import type {
   LimitProvider,
   LimitsReading,
@@ -367,4 +368,29 @@ function toRetryMs(
   if (!/^[A-Za-z]{3,9}[, ]/.test(text)) return null;
   const at = Date.parse(/ GMT$/i.test(text) ? text : `${text} GMT`);
   return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/**
+ * A short id for `credential` that does not reveal it: the first 12 hex characters of
+ * sha256(salt + credential). The same credential and salt always give the same id.
+ */
+export function fingerprint(credential: string, salt: string): string {
+  return createHash('sha256').update(salt).update(credential).digest('hex').slice(0, 12);
+}
+
+/** The request headers that carry an API credential, in the order they are looked for. */
+const CREDENTIAL_HEADERS = ['x-api-key', 'authorization', 'api-key', 'x-goog-api-key'] as const;
+
+/**
+ * The credential a request carries (lowercase-keyed headers, as Node parses them): the first
+ * non-empty string among `x-api-key`, `authorization`, `api-key` and `x-goog-api-key`, else ''.
+ */
+export function credentialOf(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): string {
+  for (const name of CREDENTIAL_HEADERS) {
+    const value = headers[name];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return '';
 }

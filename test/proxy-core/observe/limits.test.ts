@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { readLimits } from '../../../proxy-core/observe/limits.js';
+import { credentialOf, fingerprint, readLimits } from '../../../proxy-core/observe/limits.js';
 import type { LimitProvider, LimitsReading, LimitWindow } from '../../../shared/limits.js';
 
 // Tests run from dist/test/proxy-core/observe/; the fixtures are not compiled, so reach back.
@@ -561,4 +561,52 @@ test('cuts a long plan name', () => {
   const found = readLimits(['x-codex-plan-type', 'p'.repeat(1000)], 200, NOW);
   assert.equal(found?.plan, 'p'.repeat(64));
   assert.deepEqual(found.windows, []);
+});
+
+const KEYS = [
+  'sk-ant-api03-Zq9xK2LmN4pR7sT1vW3yB5dF8hJ0kQ6mX9zC2eG4iL7nP1rU3wY5aD8fH0jK2mO4',
+  'sk-proj-Tb7Yc2Vn5Mx8Qw1Er4Ty7Ui0Op3As6Df9Gh2Jk5Lz8Xc1Vb4Nm7Qw0Er3Ty6Ui9Op',
+];
+
+test('a fingerprint is 12 hex characters, the same for the same key and salt', () => {
+  for (const key of KEYS) {
+    const id = fingerprint(key, 'salt-1');
+    assert.match(id, /^[0-9a-f]{12}$/);
+    assert.equal(fingerprint(key, 'salt-1'), id);
+    assert.notEqual(fingerprint(key, 'salt-2'), id);
+  }
+  assert.notEqual(fingerprint(KEYS[0] ?? '', 'salt-1'), fingerprint(KEYS[1] ?? '', 'salt-1'));
+});
+
+test('a fingerprint holds neither the key nor any six characters of it', () => {
+  for (const key of [...KEYS, 'abcdef0123456789', '0123456789abcdef']) {
+    for (const salt of ['', 'salt-1', 'a much longer install salt']) {
+      const id = fingerprint(key, salt);
+      assert.ok(!id.includes(key));
+      for (let i = 0; i + 6 <= key.length; i++) {
+        assert.ok(!id.includes(key.slice(i, i + 6)), `${id} holds ${key.slice(i, i + 6)}`);
+      }
+    }
+  }
+});
+
+test('finds the credential in x-api-key, authorization, api-key, x-goog-api-key, in order', () => {
+  type Headers = Record<string, string | string[] | undefined>;
+  const all: Headers = {
+    'x-api-key': 'anthropic',
+    authorization: 'Bearer openai',
+    'api-key': 'azure',
+    'x-goog-api-key': 'gemini',
+  };
+  const cases: [headers: Headers, want: string][] = [
+    [all, 'anthropic'],
+    [{ ...all, 'x-api-key': undefined }, 'Bearer openai'],
+    [{ ...all, 'x-api-key': '', authorization: ['a', 'b'] }, 'azure'],
+    [{ 'x-goog-api-key': 'gemini', 'api-key': ['x'] }, 'gemini'],
+    [{ 'content-type': 'application/json' }, ''],
+    [{}, ''],
+  ];
+  for (const [headers, want] of cases) {
+    assert.equal(credentialOf(headers), want, JSON.stringify(headers));
+  }
 });
