@@ -186,6 +186,7 @@ export function emptyStats(uptimeMs = 1000): StatsSnapshot {
     websockets: { total: 0, active: 0 },
     usage: { version: 1, days: {} },
     latency: {},
+    limits: { accounts: [], errors: [] },
     uptimeMs,
     recent: [],
   };

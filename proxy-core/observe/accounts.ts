@@ -25,7 +25,13 @@ export class AccountLimitsBook {
   readonly #accounts = new Map<string, Account>();
 
   /** A response head's reading for the account (`host`, `fingerprint`), answered `status`. */
-  seen(host: string, fingerprint: string, reading: LimitsReading, status: number, now: number): void {
+  seen(
+    host: string,
+    fingerprint: string,
+    reading: LimitsReading,
+    status: number,
+    now: number,
+  ): void {
     const key = `${host}\n${fingerprint}`;
     let account = this.#accounts.get(key);
     if (account === undefined) {
@@ -49,7 +55,8 @@ export class AccountLimitsBook {
     account.plan = reading.plan ?? account.plan;
     if (reading.retryAfterMs !== null) account.retryAfterMs = reading.retryAfterMs;
     if (status === 429) account.rateLimited++;
-    for (const window of reading.windows) account.windows.set(window.id, { ...window, seenAt: now });
+    for (const window of reading.windows)
+      account.windows.set(window.id, { ...window, seenAt: now });
   }
 
   /** Every account at `now`, most recently seen first. */

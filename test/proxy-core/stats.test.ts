@@ -49,6 +49,7 @@ test('starts with every schema at zero and nothing recorded', () => {
     recent: [],
     usage: { version: 1, days: {} },
     latency: {},
+    limits: { accounts: [], errors: [] },
   });
   assert.equal(stats.version, 0);
 });

@@ -39,7 +39,7 @@ const OPENAI = {
   'x-ratelimit-reset-requests': '6m0s',
   'x-ratelimit-limit-tokens': '30000000',
   'x-ratelimit-remaining-tokens': '29999000',
-  'x-ratelimit-reset-tokens': '2ms',
+  'x-ratelimit-reset-tokens': '1m0s',
 };
 const CODEX = {
   'x-codex-plan-type': 'plus',
@@ -144,7 +144,11 @@ test('two keys on one host stay two accounts; one key seen twice stays one', asy
   const upstream = await limitsUpstream(t);
   const proxy = await startObservedProxy(t, { upstreams: { anthropic: upstream.url } });
   for (const key of ['sk-one', 'sk-two', 'sk-one']) {
-    await send(`${proxy.url}/anthropic/v1/messages`, { method: 'POST', headers: { 'x-api-key': key } }, '{}');
+    await send(
+      `${proxy.url}/anthropic/v1/messages`,
+      { method: 'POST', headers: { 'x-api-key': key } },
+      '{}',
+    );
   }
   assert.equal(account(await stats(proxy.url), 'anthropic-subscription').length, 2);
 });
