@@ -1,5 +1,5 @@
 // Renders every tray icon memex needs from the one source, build/icon.svg: per state (running,
-// stopped, error) color PNGs at 16 and 32 px with @2x, macOS template images (black + alpha,
+// running with a limit window ≥ 90 % or refused, stopped, error) color PNGs at 16 and 32 px with @2x, macOS template images (black + alpha,
 // which macOS recolors for light and dark menu bars) and Windows .ico files; and, through
 // build/app-icons.ts, the application icons the installers use. Run by `npm run build`.
 
@@ -8,8 +8,14 @@ import { Resvg } from '@resvg/resvg-js';
 import pngToIco from 'png-to-ico';
 import { APP_ICON_DIR, writeAppIcons } from './app-icons.js';
 
-export type IconState = 'running' | 'stopped' | 'error';
-export const ICON_STATES: readonly IconState[] = ['running', 'stopped', 'error'];
+export type IconState = 'running' | 'warning' | 'limited' | 'stopped' | 'error';
+export const ICON_STATES: readonly IconState[] = [
+  'running',
+  'warning',
+  'limited',
+  'stopped',
+  'error',
+];
 
 /** Every file this script writes into the output directory, with its pixel size. */
 export function iconFiles(): { name: string; size: number }[] {
@@ -34,6 +40,8 @@ export const ICO_SIZES: readonly number[] = [16, 20, 24, 32, 40, 48, 64];
 
 const COLOR_STYLE: Readonly<Record<IconState, string>> = {
   running: '.ring{stroke:#16a34a}.bars{fill:#16a34a}',
+  warning: '.ring{stroke:#16a34a}.bars{fill:#16a34a}.badge{display:inline;fill:#d97706}',
+  limited: '.ring{stroke:#16a34a}.bars{fill:#16a34a}.badge{display:inline;fill:#dc2626}',
   stopped: '.ring{stroke:#8b95a1}.bars{fill:#8b95a1}',
   error: '.ring{stroke:#8b95a1}.bars{fill:#8b95a1}.badge{display:inline;fill:#dc2626}',
 };
@@ -41,6 +49,8 @@ const COLOR_STYLE: Readonly<Record<IconState, string>> = {
 // Template images carry meaning in shape and opacity only: macOS paints them in the menu bar color.
 const TEMPLATE_STYLE: Readonly<Record<IconState, string>> = {
   running: '',
+  warning: '.badge{display:inline;stroke:none;opacity:.6}',
+  limited: '.badge{display:inline;stroke:none}',
   stopped: '.ring{opacity:.5}.bars{opacity:.5}',
   error: '.ring{opacity:.5}.bars{opacity:.5}.badge{display:inline;stroke:none}',
 };

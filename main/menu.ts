@@ -13,6 +13,7 @@ import { ENV_MODES, SHELLS, type EnvMode, type Shell } from '../shared/env.js';
 import { isLive, type ProxyStatus } from '../shared/status.js';
 import { plural } from '../shared/text.js';
 import { dayCostText, dayTokens, formatTokens, tallyTokens } from '../shared/usage-text.js';
+import { accountLine, limitsAlert, TUNNELED_LIMITS_TEXT } from '../shared/limits-text.js';
 
 /** Everything the tray shows. */
 export interface TrayState {
@@ -46,7 +47,7 @@ export interface TrayActions {
   quit(): void;
 }
 
-export type IconState = 'running' | 'stopped' | 'error';
+export type IconState = 'running' | 'warning' | 'limited' | 'stopped' | 'error';
 
 const TOP_TUNNEL_HOSTS = 3;
 
@@ -71,11 +72,16 @@ export function statusLine(status: ProxyStatus): string {
   }
 }
 
-/** Which icon the tray shows. */
-export function iconState(status: ProxyStatus): IconState {
+/**
+ * Which icon the tray shows: while running, amber when a limit window is at 90 % or more, red
+ * when one refused requests.
+ */
+export function iconState(status: ProxyStatus, stats: StatsSnapshot | null = null): IconState {
   switch (status.kind) {
-    case 'running':
-      return 'running';
+    case 'running': {
+      const alert = limitsAlert(stats?.limits.accounts ?? []);
+      return alert === 'rejected' ? 'limited' : alert === 'warning' ? 'warning' : 'running';
+    }
     case 'failed':
     case 'restarting':
       return 'error';
@@ -101,8 +107,30 @@ export function trayTitle(state: TrayState): string {
 export function tooltip(state: TrayState): string {
   const base = `memex — ${statusLine(state.status)}`;
   const tokens = dayTokens(state.usageToday);
-  if (tokens === 0) return base;
-  return `${base} · ${formatTokens(tokens)} tokens today${dayCostText(state.usageToday, state.pricing)}`;
+  const head =
+    tokens === 0
+      ? base
+      : `${base} · ${formatTokens(tokens)} tokens today${dayCostText(state.usageToday, state.pricing)}`;
+  const limits = limitLines(state.stats);
+  return limits.length === 0 ? head : [head, ...limits].join('\n');
+}
+
+// Provider accounts shown at most; more are in the dashboard.
+const MAX_LIMIT_LINES = 4;
+
+/** One line per provider account with windows, or why none can show. */
+export function limitLines(stats: StatsSnapshot | null): string[] {
+  const accounts = stats?.limits.accounts ?? [];
+  if (accounts.length === 0) {
+    return stats !== null && stats.tunnels.total > 0 ? [TUNNELED_LIMITS_TEXT] : [];
+  }
+  return accounts.slice(0, MAX_LIMIT_LINES).map((account) => accountLine(account, clockOf));
+}
+
+/** `14:05`, local time. */
+function clockOf(time: number): string {
+  const date = new Date(time);
+  return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
 }
 
 /** The whole menu. Items that cannot act in this state are disabled, never hidden. */
@@ -118,9 +146,12 @@ export function menuTemplate(state: TrayState, actions: TrayActions): MenuItemCo
     const text = issueText(state.configError.file, issue);
     items.push({ label: `Config error: ${firstLine(text)}`, enabled: false });
   }
-  items.push({ type: 'separator' }, ...countItems(state.stats, state.usageToday), {
-    type: 'separator',
-  });
+  items.push({ type: 'separator' }, ...countItems(state.stats, state.usageToday));
+  const limits = limitLines(state.stats);
+  if (limits.length > 0) {
+    items.push({ type: 'separator' }, ...limits.map((label) => ({ label, enabled: false })));
+  }
+  items.push({ type: 'separator' });
 
   if (status.kind === 'failed' && status.code === 'PORT_IN_USE') {
     items.push({

@@ -60,7 +60,7 @@ export function createTrayView<M = Menu>(options: TrayViewOptions<M>): TrayView 
     const template = menuTemplate(state, options.actions);
     // Functions drop out of JSON, so the key is exactly what the user would see.
     const menuKey = JSON.stringify(template);
-    const icon = iconState(state.status);
+    const icon = iconState(state.status, state.stats);
     const tip = tooltip(state);
     const title = state.platform === 'darwin' ? trayTitle(state) : undefined;
     if (

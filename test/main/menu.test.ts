@@ -384,3 +384,42 @@ test('token counts are written in three significant digits at most', () => {
   ];
   for (const [count, text] of cases) assert.equal(formatTokens(count), text, String(count));
 });
+
+test('limits: one line per provider account, the icon amber at 90 % and red when refused', () => {
+  const stats = createStats(() => Date.now());
+  const reading = (usedFraction: number, status: 'allowed' | 'rejected') => ({
+    provider: 'codex' as const,
+    windows: [
+      {
+        id: 'primary',
+        usedFraction,
+        limit: null,
+        remaining: null,
+        resetsAt: null,
+        windowMinutes: 300,
+        status,
+      },
+    ],
+    retryAfterMs: null,
+    binding: null,
+    plan: 'plus',
+  });
+  stats.limitsRead('chatgpt.com', 'abc', reading(0.42, 'allowed'), 200);
+  const items = labels(menuTemplate(state({ stats: stats.snapshot() }), recorder().actions));
+  assert.ok(items.includes('Codex: 5h 42%'), items.join(' | '));
+  assert.equal(iconState(RUNNING, stats.snapshot()), 'running');
+  assert.match(tooltip(state({ stats: stats.snapshot() })), /\nCodex: 5h 42%$/);
+
+  stats.limitsRead('chatgpt.com', 'abc', reading(0.93, 'allowed'), 200);
+  assert.equal(iconState(RUNNING, stats.snapshot()), 'warning');
+  stats.limitsRead('chatgpt.com', 'abc', reading(1, 'rejected'), 429);
+  assert.equal(iconState(RUNNING, stats.snapshot()), 'limited');
+  assert.equal(iconState({ kind: 'stopped' }, stats.snapshot()), 'stopped');
+});
+
+test('limits behind CONNECT tunnels cannot show, and the tray says why', () => {
+  const stats = createStats(() => 0);
+  stats.tunnelOpened('api.anthropic.com', 'anthropic');
+  const items = labels(menuTemplate(state({ stats: stats.snapshot() }), recorder().actions));
+  assert.ok(items.includes('Limits not visible through HTTPS_PROXY; use the base-URL settings'));
+});
