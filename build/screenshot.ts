@@ -279,7 +279,12 @@ async function main(
           time,
         ),
         pricing: PRICING,
-        settings: { startProxyOnLaunch: true, autostart: true, defaultShell: 'bash' },
+        settings: {
+          startProxyOnLaunch: true,
+          limitNotifications: true,
+          autostart: true,
+          defaultShell: 'bash',
+        },
         time,
       };
       await page.evaluate((pushed) => {

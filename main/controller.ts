@@ -2,7 +2,9 @@
 // supervisor, keeps the state the tray shows, and carries out every menu action. main.ts hands
 // it Electron's pieces (clipboard, shell, window, app) as plain functions.
 
-import type { Config } from '../proxy-core/config/config.js';
+import { DEFAULT_CONFIG, type Config } from '../proxy-core/config/config.js';
+import { decideNotices, type Notice } from './limit-notices.js';
+import { clockOf } from './menu.js';
 import { ConfigError } from '../proxy-core/errors.js';
 import type { StatsSnapshot } from '../shared/snapshot.js';
 import { dayKey, type DayTotals } from '../proxy-core/usage/totals.js';
@@ -47,6 +49,8 @@ export interface ControllerOptions {
   readonly usage?: UsageStore;
   /** Default Date.now; decides which day is "today". */
   readonly now?: () => number;
+  /** Shows a desktop notification (Electron's Notification); none when absent. */
+  readonly notify?: (notice: Notice) => void;
 }
 
 export interface Controller {
@@ -69,6 +73,7 @@ export function createController(options: ControllerOptions): Controller {
   let configSource: string | null = null;
   let configError: ConfigProblem | null = null;
   let stats: StatsSnapshot | null = null;
+  let noticesShown: ReadonlySet<string> = new Set();
   let autostart = settings.get('autostart');
   // "Use another port" holds until the config file names a port again.
   let portOverride: number | undefined;
@@ -134,6 +139,19 @@ export function createController(options: ControllerOptions): Controller {
   supervisor.onStatus(render);
   supervisor.onStats((snapshot) => {
     stats = snapshot;
+    const decision = decideNotices(
+      snapshot.limits.accounts,
+      noticesShown,
+      {
+        enabled: settings.get('limitNotifications'),
+        thresholds: (config?.notify.thresholds ?? DEFAULT_CONFIG.notify.thresholds).map(
+          (percent) => percent / 100,
+        ),
+      },
+      clockOf,
+    );
+    noticesShown = decision.shown;
+    for (const notice of decision.notices) options.notify?.(notice);
     usage?.update(snapshot.usage);
     render();
   });
@@ -251,6 +269,7 @@ export function createController(options: ControllerOptions): Controller {
         pricing: tray.pricing,
         settings: {
           startProxyOnLaunch: settings.get('startProxyOnLaunch'),
+          limitNotifications: settings.get('limitNotifications'),
           autostart: tray.autostart,
           defaultShell: tray.defaultShell,
         },
@@ -264,6 +283,9 @@ export function createController(options: ControllerOptions): Controller {
           return;
         case 'startProxyOnLaunch':
           settings.set('startProxyOnLaunch', setting.value);
+          break;
+        case 'limitNotifications':
+          settings.set('limitNotifications', setting.value);
           break;
         case 'defaultShell':
           settings.set('defaultShell', setting.value);

@@ -89,7 +89,10 @@ function isMode(value: unknown): value is EnvMode {
 export function toSetting(value: unknown): DashboardSetting | null {
   if (typeof value !== 'object' || value === null) return null;
   const { key, value: given } = value as { key?: unknown; value?: unknown };
-  if ((key === 'startProxyOnLaunch' || key === 'autostart') && typeof given === 'boolean') {
+  if (
+    (key === 'startProxyOnLaunch' || key === 'autostart' || key === 'limitNotifications') &&
+    typeof given === 'boolean'
+  ) {
     return { key, value: given };
   }
   if (key === 'defaultShell' && isShell(given)) return { key, value: given };

@@ -8,6 +8,7 @@ import {
   clipboard,
   ipcMain,
   Menu,
+  Notification,
   shell,
   Tray,
   utilityProcess,
@@ -87,6 +88,9 @@ function launch(): void {
       feed.push(undefined);
     },
     writeClipboard: (text) => clipboard.writeText(text),
+    notify: (notice) => {
+      if (Notification.isSupported()) new Notification(notice).show();
+    },
     openPath: (path) => shell.openPath(path),
     openDashboard: () => {
       dashboard.open();

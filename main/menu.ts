@@ -128,7 +128,7 @@ export function limitLines(stats: StatsSnapshot | null): string[] {
 }
 
 /** `14:05`, local time. */
-function clockOf(time: number): string {
+export function clockOf(time: number): string {
   const date = new Date(time);
   return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
 }

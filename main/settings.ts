@@ -36,6 +36,8 @@ export type Settings = {
   defaultShell: Shell;
   /** Where the dashboard window was last, or null before it was first closed. Default null. */
   windowBounds: WindowBounds | null;
+  /** Notify when a provider's limit window nears or reaches its limit, and resets. Default true. */
+  limitNotifications: boolean;
 };
 
 /** The settings file's name without its extension (electron-store's `name`): settings.json. */
@@ -55,6 +57,7 @@ export const SETTINGS_SCHEMA = {
     required: ['x', 'y', 'width', 'height'],
     additionalProperties: false,
   },
+  limitNotifications: { type: 'boolean' },
 } as const satisfies Schema<Settings>;
 
 /** Settings before the user changes anything, on `platform`. */
@@ -64,6 +67,7 @@ export function defaultSettings(platform: NodeJS.Platform): Settings {
     autostart: false,
     defaultShell: defaultShell(platform),
     windowBounds: null,
+    limitNotifications: true,
   };
 }
 

@@ -1,6 +1,6 @@
-// App settings: start at login, start the proxy on launch, the default shell, and the config file
-// (its path, an Open button, and its error with file and line). Controls show main's state; a
-// change goes to main, whose next state confirms it.
+// App settings: start at login, start the proxy on launch, limit notifications, the default
+// shell, and the config file (its path, an Open button, and its error with file and line).
+// Controls show main's state; a change goes to main, whose next state confirms it.
 
 import type { DashboardSetting, DashboardState, MemexBridge } from '../shared/bridge.js';
 import { SHELLS } from '../shared/env.js';
@@ -17,6 +17,7 @@ export function createSettingsView(
 ): SettingsView {
   const autostart = byId('setting-autostart', HTMLInputElement);
   const launch = byId('setting-launch', HTMLInputElement);
+  const notices = byId('setting-notifications', HTMLInputElement);
   const shell = byId('setting-shell', HTMLSelectElement);
   const path = byId('config-path', HTMLElement);
   const open = byId('config-open', HTMLButtonElement);
@@ -38,6 +39,9 @@ export function createSettingsView(
   launch.addEventListener('change', () => {
     save(launch, { key: 'startProxyOnLaunch', value: launch.checked });
   });
+  notices.addEventListener('change', () => {
+    save(notices, { key: 'limitNotifications', value: notices.checked });
+  });
   shell.addEventListener('change', () => {
     const chosen = SHELLS.find((entry) => entry.id === shell.value);
     if (chosen !== undefined) save(shell, { key: 'defaultShell', value: chosen.id });
@@ -58,6 +62,9 @@ export function createSettingsView(
       if (autostart.checked !== settings.autostart) autostart.checked = settings.autostart;
       if (launch.checked !== settings.startProxyOnLaunch) {
         launch.checked = settings.startProxyOnLaunch;
+      }
+      if (notices.checked !== settings.limitNotifications) {
+        notices.checked = settings.limitNotifications;
       }
       if (shell.value !== settings.defaultShell) shell.value = settings.defaultShell;
       setText(path, state.configPath ?? 'None yet: memex runs on its defaults');

@@ -28,6 +28,7 @@ export interface DashboardState {
   readonly pricing: Pricing;
   readonly settings: {
     readonly startProxyOnLaunch: boolean;
+    readonly limitNotifications: boolean;
     readonly autostart: boolean;
     readonly defaultShell: Shell;
   };
@@ -58,6 +59,7 @@ export interface ConfigProblemIssue {
 export type DashboardSetting =
   | { readonly key: 'startProxyOnLaunch'; readonly value: boolean }
   | { readonly key: 'autostart'; readonly value: boolean }
+  | { readonly key: 'limitNotifications'; readonly value: boolean }
   | { readonly key: 'defaultShell'; readonly value: Shell };
 
 /** What the preload exposes as `window.memex`: a few typed functions and one subscription. */

@@ -35,6 +35,12 @@ export interface Auth {
   readonly password: string;
 }
 
+/** Desktop notifications of the tray app (the proxy itself ignores them). */
+export interface Notify {
+  /** Percentages of a limit window's use that notify when crossed. Default [80, 95]. */
+  readonly thresholds: readonly number[];
+}
+
 /** Everything memex-proxy runs on. */
 export interface Config {
   /**
@@ -62,6 +68,7 @@ export interface Config {
    * for the cost columns; memex ships none. Default {} (no costs shown).
    */
   readonly pricing: Pricing;
+  readonly notify: Notify;
 }
 
 export const DEFAULT_UPSTREAMS: Readonly<Record<string, string>> = {
@@ -84,6 +91,7 @@ export const DEFAULT_CONFIG: Config = {
   },
   auth: null,
   pricing: {},
+  notify: { thresholds: [80, 95] },
 };
 
 /**

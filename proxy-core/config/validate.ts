@@ -4,7 +4,7 @@
 import type { ModelPrice, Pricing } from '../../shared/pricing.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { checkKeys, isInteger, isPlainObject, show, type Report } from './check.js';
-import { DEFAULT_CONFIG, type Auth, type Config } from './config.js';
+import { DEFAULT_CONFIG, type Auth, type Config, type Notify } from './config.js';
 
 const TIMEOUT_KEYS = [
   'header_ms',
@@ -23,6 +23,7 @@ export const CONFIG_KEYS = [
   'timeouts',
   'auth',
   'pricing',
+  'notify',
 ] as const;
 const PRICE_KEYS = [
   'input_per_mtok',
@@ -104,8 +105,35 @@ export function toConfig(
   const auth = value['auth'] === undefined ? base.auth : checkAuth(value['auth'], report);
   const pricing =
     value['pricing'] === undefined ? base.pricing : checkPricing(value['pricing'], report);
+  const notify = value['notify'] === undefined ? base.notify : checkNotify(value['notify'], report);
   if (issues.length > 0) throw new ConfigError('CONFIG_INVALID', file, issues);
-  return { host, port, upstreams, connect_ports: connectPorts, timeouts, auth, pricing };
+  return { host, port, upstreams, connect_ports: connectPorts, timeouts, auth, pricing, notify };
+}
+
+const NOTIFY_KEYS = ['thresholds'] as const;
+
+function checkNotify(value: unknown, report: Report): Notify {
+  if (!isPlainObject(value)) {
+    report(['notify'], 'expected a mapping with thresholds: [80, 95]');
+    return DEFAULT_CONFIG.notify;
+  }
+  checkKeys(value, ['notify'], NOTIFY_KEYS, report);
+  const given = value['thresholds'];
+  if (given === undefined) return DEFAULT_CONFIG.notify;
+  if (!Array.isArray(given)) {
+    report(['notify', 'thresholds'], 'expected a list of percentages, e.g. [80, 95]');
+    return DEFAULT_CONFIG.notify;
+  }
+  const thresholds: number[] = [];
+  given.forEach((item: unknown, index) => {
+    if (typeof item !== 'number' || !(item > 0 && item <= 100)) {
+      report(
+        ['notify', 'thresholds', String(index)],
+        `${show(item)} is not a percentage (0 < p ≤ 100)`,
+      );
+    } else thresholds.push(item);
+  });
+  return { thresholds };
 }
 
 // A file's pricing replaces the base's whole: rates are the user's, never merged with others.

@@ -52,6 +52,8 @@ interface App {
   home: string;
   clipboard: string[];
   opened: string[];
+  /** Desktop notifications shown, as `title: body`. */
+  notices: string[];
   exited: Promise<void>;
   /** Resolves with the first rendered state that satisfies `predicate` (seen already or later). */
   until(predicate: (state: TrayState) => boolean, what: string): Promise<TrayState>;
@@ -80,6 +82,7 @@ async function startApp(
   }[] = [];
   const clipboard: string[] = [];
   const opened: string[] = [];
+  const notices: string[] = [];
   let markExited!: () => void;
   const exited = new Promise<void>((resolve) => (markExited = resolve));
   const controller = createController({
@@ -107,6 +110,7 @@ async function startApp(
     openDashboard: () => undefined,
     exit: markExited,
     log: () => undefined,
+    notify: (notice) => notices.push(`${notice.title}: ${notice.body}`),
     ...(usage === undefined ? {} : { usage }),
   });
   return {
@@ -114,6 +118,7 @@ async function startApp(
     home,
     clipboard,
     opened,
+    notices,
     exited,
     until(predicate, what) {
       const seen = states.find(predicate);
@@ -373,4 +378,40 @@ test('a config error keeps its file and issues; any other error becomes one issu
     { keyPath: '', message: 'needs credentials' },
   ]);
   assert.equal(configProblemText(toConfigProblem(whole)), whole.message);
+});
+
+test('a limit window crossing a configured threshold notifies once; turned off, it does not', async (t) => {
+  const upstream = await startUpstream(t, (req, res) => {
+    req.resume();
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'x-codex-primary-used-percent': '62',
+      'x-codex-primary-window-minutes': '300',
+    });
+    res.end('{}');
+  });
+  const config = `port: 0\nupstreams:\n  up: ${upstream.url}\nnotify:\n  thresholds: [50, 90]\n`;
+  const app = await startApp(t, config);
+  await app.controller.launch(true);
+  const port = portOf(await app.until(running, 'running'));
+  for (let i = 0; i < 2; i++) await send(`http://127.0.0.1:${port}/up/codex/responses`);
+  const seen = await app.until(
+    (state) => (state.stats?.limits.accounts.length ?? 0) > 0,
+    'the limits in a stats snapshot',
+  );
+  assert.equal(seen.stats?.limits.accounts[0]?.provider, 'codex');
+  assert.deepEqual(app.notices, ['Codex 5h at 62%: Over 50% of the limit is used.']);
+  assert.ok(
+    menuTemplate(seen, app.controller.actions).some((item) => item.label === 'Codex: 5h 62%'),
+  );
+
+  const quiet = await startApp(t, config, memorySettings({ limitNotifications: false }));
+  await quiet.controller.launch(true);
+  const quietPort = portOf(await quiet.until(running, 'running'));
+  await send(`http://127.0.0.1:${quietPort}/up/codex/responses`);
+  await quiet.until(
+    (state) => (state.stats?.limits.accounts.length ?? 0) > 0,
+    'the limits in a stats snapshot',
+  );
+  assert.deepEqual(quiet.notices, []);
 });

@@ -57,6 +57,7 @@ test('a new store holds the defaults, with the shell chosen by platform', async 
         autostart: false,
         defaultShell: shell,
         windowBounds: null,
+        limitNotifications: true,
       },
       platform,
     );
@@ -145,7 +146,13 @@ test('migration 0.1.0 renames startAtLogin to autostart in a file from an older 
 
   assert.deepEqual(
     { ...store.store },
-    { startProxyOnLaunch: true, autostart: true, defaultShell: 'fish', windowBounds: null },
+    {
+      startProxyOnLaunch: true,
+      autostart: true,
+      defaultShell: 'fish',
+      windowBounds: null,
+      limitNotifications: true,
+    },
   );
   const onDisk = await readJson(settingsFile(dir));
   assert.equal('startAtLogin' in onDisk, false);

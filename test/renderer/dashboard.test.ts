@@ -309,7 +309,12 @@ dashboardTest('shows and copies the env-var text for the chosen shell and mode',
   const { page } = d;
   const address = { host: '127.0.0.1', port: 9123 };
   const running: ProxyStatus = { kind: 'running', ...address };
-  const settings = { startProxyOnLaunch: true, autostart: false, defaultShell: 'fish' } as const;
+  const settings = {
+    startProxyOnLaunch: true,
+    limitNotifications: true,
+    autostart: false,
+    defaultShell: 'fish',
+  } as const;
   await d.push(state({ status: running, statusLine: 'Running on 127.0.0.1:9123', settings }));
   assert.equal(await page.locator('#env-shell').inputValue(), 'fish');
   assert.equal(
@@ -350,17 +355,21 @@ dashboardTest('settings show main state and send changes to the bridge', async (
   await d.push(state());
   const login = page.getByLabel('Start memex at login');
   const launch = page.getByLabel('Start the proxy when memex launches');
+  const notices = page.getByLabel("Notify when a provider's limit is near, reached or reset");
   assert.equal(await login.isChecked(), false);
   assert.equal(await launch.isChecked(), true);
+  assert.equal(await notices.isChecked(), true);
   assert.equal(await page.locator('#config-path').textContent(), '/home/me/.memex.yml');
 
   await login.check();
   await launch.uncheck();
+  await notices.uncheck();
   await page.getByLabel('Default shell').selectOption('powershell');
   await page.getByRole('button', { name: 'Open', exact: true }).click();
   assert.deepEqual(await d.calls(), [
     { name: 'setSetting', setting: { key: 'autostart', value: true } },
     { name: 'setSetting', setting: { key: 'startProxyOnLaunch', value: false } },
+    { name: 'setSetting', setting: { key: 'limitNotifications', value: false } },
     { name: 'setSetting', setting: { key: 'defaultShell', value: 'powershell' } },
     { name: 'openConfig' },
   ]);

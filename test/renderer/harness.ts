@@ -137,7 +137,12 @@ export function state(overrides: Partial<DashboardState> = {}): DashboardState {
     configPath: '/home/me/.memex.yml',
     usageToday: null,
     pricing: {},
-    settings: { startProxyOnLaunch: true, autostart: false, defaultShell: 'bash' },
+    settings: {
+      startProxyOnLaunch: true,
+      limitNotifications: true,
+      autostart: false,
+      defaultShell: 'bash',
+    },
     time: TIME,
     ...overrides,
   };

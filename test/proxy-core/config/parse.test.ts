@@ -40,6 +40,8 @@ pricing:
     cache_write_per_mtok: 3.75
   "*":
     output_per_mtok: 1
+notify:
+  thresholds: [70, 99.5]
 `;
   const toml = `host = "127.0.0.2"
 port = 9000
@@ -69,6 +71,9 @@ cache_write_per_mtok = 3.75
 
 [pricing."*"]
 output_per_mtok = 1
+
+[notify]
+thresholds = [70, 99.5]
 `;
   const expected = {
     host: '127.0.0.2',
@@ -97,6 +102,7 @@ output_per_mtok = 1
       },
       '*': { output_per_mtok: 1 },
     },
+    notify: { thresholds: [70, 99.5] },
   };
   assert.deepEqual(parseConfig(yaml, 'yaml', 'memex.yml'), expected);
   assert.deepEqual(parseConfig(toml, 'toml', 'memex.toml'), expected);
@@ -116,7 +122,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'yaml',
     'memex.yml',
     'prot: 80\n',
-    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing',
+    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify',
   ],
   [
     'yaml',
@@ -171,7 +177,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'yaml',
     'memex.yml',
     '- 1\n- 2\n',
-    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts, auth, pricing)',
+    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts, auth, pricing, notify)',
   ],
   [
     'yaml',
@@ -213,7 +219,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'toml',
     'memex.toml',
     'prot = 80\n',
-    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing',
+    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify',
   ],
   [
     'toml',

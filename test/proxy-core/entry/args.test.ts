@@ -26,6 +26,7 @@ const BASE: Config = {
   },
   auth: null,
   pricing: { 'claude-*': { input_per_mtok: 3, output_per_mtok: 15 } },
+  notify: { thresholds: [80, 95] },
 };
 
 test('parses no arguments into all-default options', () => {
@@ -242,6 +243,7 @@ test('lets flags win over the config, falsy values such as port 0 included', () 
     },
     auth: null,
     pricing: BASE.pricing,
+    notify: BASE.notify,
   });
 });
 
