@@ -81,6 +81,9 @@ export interface SeenWindow extends LimitWindow {
   readonly seenAt: number;
 }
 
+/** One point of a window's use over the day: `[time (epoch ms), usedFraction]`. */
+export type UsagePoint = readonly [number, number];
+
 /**
  * One provider account's limits: an upstream host and a short, salted, non-reversible
  * fingerprint of the credential (never the credential), so two keys stay apart.
@@ -90,6 +93,11 @@ export interface AccountLimits {
   readonly host: string;
   readonly fingerprint: string;
   readonly windows: readonly SeenWindow[];
+  /**
+   * Per window id, its used fraction over the last 24 hours, at most one point per 5 minutes
+   * (the last reading of each), oldest first.
+   */
+  readonly history: Readonly<Record<string, readonly UsagePoint[]>>;
   /** The binding window's id, where the provider says which one binds. */
   readonly binding: string | null;
   /** The plan, where the provider says it (Codex: `plus`, `pro`…). */
@@ -219,9 +227,21 @@ function isAccountLimits(value: unknown): value is AccountLimits {
     typeof value['fingerprint'] === 'string' &&
     Array.isArray(windows) &&
     windows.every(isSeenWindow) &&
+    isFields(value['history']) &&
+    Object.values(value['history']).every(isUsageHistory) &&
     isTextOrNull(value['binding']) &&
     isTextOrNull(value['plan']) &&
     isCountOrNull(value['retryAfterMs'])
+  );
+}
+
+function isUsageHistory(value: unknown): value is readonly UsagePoint[] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (point: unknown) =>
+        Array.isArray(point) && point.length === 2 && isCount(point[0]) && isCount(point[1]),
+    )
   );
 }
 

@@ -9,11 +9,18 @@ import type { AccountLimits, SeenWindow } from '../../shared/snapshot.js';
 /** Accounts kept at once; a flood of made-up keys cannot grow memory. */
 export const MAX_ACCOUNTS = 32;
 
+/** A window's history keeps one point per this span (the last reading in it)... */
+export const HISTORY_STEP_MS = 5 * 60_000;
+/** ...over this long. */
+export const HISTORY_SPAN_MS = 24 * 3_600_000;
+const MAX_WINDOWS_PER_ACCOUNT = 16;
+
 interface Account {
   provider: LimitProvider;
   readonly host: string;
   readonly fingerprint: string;
   readonly windows: Map<string, SeenWindow>;
+  readonly history: Map<string, [number, number][]>;
   binding: string | null;
   plan: string | null;
   retryAfterMs: number | null;
@@ -41,6 +48,7 @@ export class AccountLimitsBook {
         host,
         fingerprint,
         windows: new Map(),
+        history: new Map(),
         binding: null,
         plan: null,
         retryAfterMs: null,
@@ -55,8 +63,14 @@ export class AccountLimitsBook {
     account.plan = reading.plan ?? account.plan;
     if (reading.retryAfterMs !== null) account.retryAfterMs = reading.retryAfterMs;
     if (status === 429) account.rateLimited++;
-    for (const window of reading.windows)
+    for (const window of reading.windows) {
+      if (!account.windows.has(window.id) && account.windows.size >= MAX_WINDOWS_PER_ACCOUNT) {
+        continue;
+      }
       account.windows.set(window.id, { ...window, seenAt: now });
+      if (window.usedFraction !== null)
+        record(account.history, window.id, now, window.usedFraction);
+    }
   }
 
   /** Every account at `now`, most recently seen first. */
@@ -68,6 +82,14 @@ export class AccountLimitsBook {
         host: account.host,
         fingerprint: account.fingerprint,
         windows: [...account.windows.values()].map((window) => asOf(window, now)),
+        history: Object.fromEntries(
+          [...account.history].map(([id, points]) => [
+            id,
+            points
+              .filter(([time]) => time > now - HISTORY_SPAN_MS)
+              .map(([time, used]) => [time, used] as const),
+          ]),
+        ),
         binding: account.binding,
         plan: account.plan,
         retryAfterMs: account.retryAfterMs,
@@ -89,6 +111,30 @@ export class AccountLimitsBook {
     }
     if (oldest !== undefined) this.#accounts.delete(oldest);
   }
+}
+
+// The last reading of each HISTORY_STEP_MS replaces the earlier ones of that step.
+function record(
+  history: Map<string, [number, number][]>,
+  id: string,
+  now: number,
+  used: number,
+): void {
+  let points = history.get(id);
+  if (points === undefined) {
+    points = [];
+    history.set(id, points);
+  }
+  const last = points[points.length - 1];
+  if (
+    last !== undefined &&
+    Math.floor(last[0] / HISTORY_STEP_MS) === Math.floor(now / HISTORY_STEP_MS)
+  ) {
+    last[0] = now;
+    last[1] = used;
+  } else points.push([now, used]);
+  const horizon = now - HISTORY_SPAN_MS;
+  while ((points[0]?.[0] ?? now) <= horizon) points.shift();
 }
 
 /** A window as it stands at `now`: past its reset, it is empty again (and no longer refused). */

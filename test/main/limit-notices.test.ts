@@ -28,6 +28,7 @@ function claude(used: number, status: WindowStatus = 'allowed', key = 'f1'): Acc
         seenAt: 0,
       },
     ],
+    history: {},
     binding: '5h',
     plan: null,
     retryAfterMs: null,

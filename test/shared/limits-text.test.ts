@@ -37,6 +37,7 @@ function account(
     host: 'api.example',
     fingerprint: 'f',
     windows,
+    history: {},
     binding,
     plan: null,
     retryAfterMs: null,
