@@ -20,12 +20,8 @@ export type MainMessage =
   | { readonly type: 'reload'; readonly config: Config }
   | { readonly type: 'stop' };
 
-/**
- * Worker → main. `Code` is an error's code: any string as the worker sends it (worker.ts passes
- * on the errno of a start that failed in a way it did not expect), a WorkerErrorCode once main's
- * parseWorkerMessage has taken it.
- */
-export type WorkerMessage<Code extends string = string> =
+/** Worker → main. */
+export type WorkerMessage =
   | { readonly type: 'listening'; readonly host: string; readonly port: number }
   | { readonly type: 'stats'; readonly snapshot: StatsSnapshot }
   | {
@@ -36,7 +32,7 @@ export type WorkerMessage<Code extends string = string> =
        * keeps running); `WORKER_CRASHED` for an uncaught exception (the worker then exits);
        * `WORKER_ERROR` for anything else.
        */
-      readonly code: Code;
+      readonly code: WorkerErrorCode;
       readonly message: string;
       /** True when the worker cannot run until the user acts (port in use, bad config). */
       readonly fatal: boolean;
@@ -104,9 +100,7 @@ export interface WorkerMessageProblem {
  * parseStatsSnapshot). An error code outside WorkerErrorCode becomes `WORKER_ERROR`, message
  * and `fatal` kept: a fatal failure must still stop the start it ends, whatever it is called.
  */
-export function parseWorkerMessage(
-  value: unknown,
-): WorkerMessage<WorkerErrorCode> | WorkerMessageProblem {
+export function parseWorkerMessage(value: unknown): WorkerMessage | WorkerMessageProblem {
   if (typeof value !== 'object' || value === null || !('type' in value)) {
     return { reason: `not a message (${describe(value)})` };
   }
@@ -146,7 +140,7 @@ export function parseWorkerMessage(
 
 /** True for a parse result that is a problem, not a message. */
 export function isWorkerMessageProblem(
-  result: WorkerMessage<WorkerErrorCode> | WorkerMessageProblem,
+  result: WorkerMessage | WorkerMessageProblem,
 ): result is WorkerMessageProblem {
   return !('type' in result);
 }

@@ -11,6 +11,7 @@ import {
   STATS_INTERVAL_MS,
   type MainMessage,
   type MessageProblem,
+  type WorkerErrorCode,
 } from './protocol.js';
 import { applyConfig } from './reload.js';
 
@@ -32,7 +33,7 @@ function runWorker(channel: Channel): void {
   let lastVersion = -1;
   let queue = Promise.resolve();
 
-  const report = (code: string, message: string, fatal: boolean): Promise<void> =>
+  const report = (code: WorkerErrorCode, message: string, fatal: boolean): Promise<void> =>
     channel.send({ type: 'error', code, message, fatal });
 
   // An exception nothing caught leaves the proxy in a state nobody knows: report it, then exit,
@@ -109,8 +110,15 @@ function runWorker(channel: Channel): void {
             await rejected({ code: 'CONFIG_INVALID', reason: err.message, type: 'start' });
             return;
           }
-          const code = err instanceof ListenError ? err.code : (errnoOf(err) ?? 'WORKER_ERROR');
-          await report(code, err instanceof Error ? err.message : String(err), true);
+          // Anything else is WORKER_ERROR; its message keeps the errno (it names the cause).
+          const code = err instanceof ListenError ? err.code : 'WORKER_ERROR';
+          const errno = errnoOf(err);
+          const text = err instanceof Error ? err.message : String(err);
+          await report(
+            code,
+            errno === undefined || text.includes(errno) ? text : `${errno}: ${text}`,
+            true,
+          );
           return;
         }
         await sendListening(proxy);
