@@ -1,6 +1,6 @@
 // The bench's summary: per-round samples → medians and paired differences against direct in the
 // same round, and memex against the Node floor in the same round, printed as a table (rows =
-// metrics, columns = targets).
+// metrics, columns = targets); memex with limit headers against memex without, as lines.
 
 import { median, toCell } from './numbers.js';
 
@@ -9,6 +9,8 @@ export type TargetName = (typeof TARGETS)[number];
 /** The targets that are proxies (spawned per round, with memory and spawn time read). */
 export const PROXIES = ['memex', 'bare', 'floor'] as const;
 export type ProxyName = (typeof PROXIES)[number];
+/** memex with limit headers on every response (issue 15): measured beside memex, not tabled. */
+export type SampleName = TargetName | 'memexLimits';
 
 /** latency: lower is better, paired as a difference; rate: higher is better, paired as a ratio. */
 type Kind = 'latency' | 'rate' | 'count' | 'process';
@@ -41,38 +43,49 @@ export const METRICS: Readonly<Record<string, MetricInfo>> = {
 };
 
 /** samples[target][metric] = one value per round (NaN when a round had none). */
-export type Samples = Record<TargetName, Record<string, number[]>>;
+export type Samples = Record<SampleName, Record<string, number[]>>;
 
 export function emptySamples(): Samples {
-  return { direct: {}, memex: {}, bare: {}, floor: {} };
+  return { direct: {}, memex: {}, bare: {}, floor: {}, memexLimits: {} };
 }
 
 export function addSample(
   samples: Samples,
-  target: TargetName,
+  target: SampleName,
   metric: string,
   value: number,
 ): void {
   (samples[target][metric] ??= []).push(value);
 }
 
-/** Per-round paired values against `against`: ratio for rates, difference for everything else. */
-function paired(
+/** Per-round pairs against `against`: ratio for rates, difference for everything else. */
+function pairs(
   samples: Samples,
-  target: TargetName,
+  target: SampleName,
   metric: string,
   kind: Kind,
-  against: TargetName = 'direct',
-): number {
+  against: SampleName,
+): number[] {
   const mine = samples[target][metric] ?? [];
   const base = samples[against][metric] ?? [];
-  const pairs: number[] = [];
+  const out: number[] = [];
   for (let i = 0; i < Math.min(mine.length, base.length); i++) {
     const a = mine[i] ?? NaN;
     const b = base[i] ?? NaN;
-    pairs.push(kind === 'rate' ? a / b : a - b);
+    out.push(kind === 'rate' ? a / b : a - b);
   }
-  return median(pairs.filter(Number.isFinite));
+  return out;
+}
+
+/** The median of the per-round pairs against `against`. */
+function paired(
+  samples: Samples,
+  target: SampleName,
+  metric: string,
+  kind: Kind,
+  against: SampleName = 'direct',
+): number {
+  return median(pairs(samples, target, metric, kind, against).filter(Number.isFinite));
 }
 
 export interface SummaryRow {
@@ -190,3 +203,57 @@ export function toTable(rows: readonly SummaryRow[]): string {
     ...rest.map(format),
   ].join('\n');
 }
+
+/** The metrics memex is measured on with limit headers on and off, and their short labels. */
+const LIMITS_LABELS: Readonly<Record<string, string>> = {
+  smallP50Us: 'small POST p50',
+  smallP99Us: 'small POST p99',
+  sseDelayP50Us: 'SSE delay p50',
+  firstEventUs: 'SSE first event',
+};
+
+export interface LimitsRow {
+  readonly metric: string;
+  readonly label: string;
+  /** Medians of rounds: memex without limit headers, and with them. */
+  readonly off: number;
+  readonly on: number;
+  /** on − off per round, and their median. */
+  readonly rounds: readonly number[];
+  readonly difference: number;
+}
+
+/** memex with limit headers against memex without, paired per round; [] if never measured. */
+export function summarizeLimits(samples: Samples): LimitsRow[] {
+  if (Object.keys(samples.memexLimits).length === 0) return [];
+  return Object.entries(LIMITS_LABELS).map(([metric, label]) => {
+    const rounds = pairs(samples, 'memexLimits', metric, 'latency', 'memex');
+    return {
+      metric,
+      label,
+      off: median((samples.memex[metric] ?? []).filter(Number.isFinite)),
+      on: median((samples.memexLimits[metric] ?? []).filter(Number.isFinite)),
+      rounds,
+      difference: median(rounds.filter(Number.isFinite)),
+    };
+  });
+}
+
+/** One line per metric: `limit headers on: small POST p50 +X µs vs off (…)`. */
+export function toLimitsLines(rows: readonly LimitsRow[]): string {
+  return rows
+    .map(
+      (row) =>
+        `limit headers on: ${row.label} ${signed(row.difference)} µs vs off ` +
+        `(on ${toCell(row.on)}, off ${toCell(row.off)} µs; per round ` +
+        `${row.rounds.map(signed).join(' ')})`,
+    )
+    .join('\n');
+}
+
+/** What the limit lines measure, printed above them. */
+export const LIMITS_NOTE =
+  'Limit headers (issue 15): a second memex per round, its route to upstream paths under ' +
+  "/limits/, which carry the fixtures' Anthropic subscription and API-key rate-limit headers " +
+  '(23 of them) on every response head; run beside memex (adjacent, order alternating by round), ' +
+  'paired per round (on − off), median of rounds.';

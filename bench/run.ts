@@ -2,9 +2,11 @@
 // and a load client (each its own process), then per round a fresh memex, a fresh bare
 // http-proxy-3 proxy and a fresh node:http floor (floor.ts), and runs every workload against
 // direct, memex, bare and floor in turn, so drift hits all four alike (the WebSocket workloads
-// skip bare, which is configured without ws support). Prints a table, writes
-// bench/results/<timestamp>.json, and exits 1 on functional errors (wrong bytes, dropped
-// streams) only, never on timing.
+// skip bare, which is configured without ws support). Limit headers (issue 15): a second memex
+// per round, routed to upstream paths that carry rate-limit headers, runs the small POST and SSE
+// workloads beside memex; `--limits` instead puts them on every response of every workload.
+// Prints a table, writes bench/results/<timestamp>.json, and exits 1 on functional errors
+// (wrong bytes, dropped streams, unread usage or limits) only, never on timing.
 //
 //   run.ts ──IPC──▶ client.ts ──http──▶ { upstream | memex, bare, floor /bench/… } ──▶ upstream.ts
 
@@ -13,21 +15,24 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkAccounting, expectedOf } from './accounting.js';
 import { forkChild, readMemory, resetPeak, startChild, stopAll, stopChild } from './processes.js';
 import type { Child } from './processes.js';
-import type { StatsSnapshot } from '../shared/snapshot.js';
 import type { Job, JobResult, Sizes, Target, Workload } from './protocol.js';
 import {
   addSample,
   BARE_NOTE,
   emptySamples,
   FLOOR_NOTE,
+  LIMITS_NOTE,
   PROXIES,
   summarize,
+  summarizeLimits,
+  toLimitsLines,
   toTable,
   TARGETS,
 } from './report.js';
-import type { ProxyName, Samples, TargetName } from './report.js';
+import type { ProxyName, SampleName, Samples, TargetName } from './report.js';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 const MEMEX_CLI = here('../bin/memex-proxy.cjs');
@@ -87,12 +92,23 @@ const PEAKS: Partial<Record<Workload, string>> = {
   wsIdle: 'peakWebSocketsMiB',
 };
 const RESETS: ReadonlySet<Workload> = new Set(['large', 'streams', 'wsIdle']);
+/** The workloads memex also runs with limit headers on, beside its plain run. */
+const LIMITS_WORKLOADS: readonly Workload[] = ['small', 'sse'];
 
 /** bare http-proxy-3 relays WebSockets only through proxy.ws(), which bare.ts does not set up. */
 function targetsOf(workload: Workload): readonly TargetName[] {
   return workload === 'ws' || workload === 'wsIdle'
     ? TARGETS.filter((name) => name !== 'bare')
     : TARGETS;
+}
+
+/** The order of one workload's runs; memex with limits next to memex, taking turns to go first. */
+function orderOf(workload: Workload, round: number, paired: boolean): SampleName[] {
+  const names: SampleName[] = [...targetsOf(workload)];
+  if (paired && LIMITS_WORKLOADS.includes(workload)) {
+    names.splice(names.indexOf('memex') + (round % 2), 0, 'memexLimits');
+  }
+  return names;
 }
 
 interface Pending {
@@ -122,43 +138,56 @@ function createClient(child: ChildProcess): (job: Omit<Job, 'id'>) => Promise<Jo
 
 type Proxies = Record<ProxyName, Child>;
 
-async function startProxies(upstreamPort: number, home: string): Promise<Proxies> {
-  const upstream = `http://127.0.0.1:${upstreamPort}`;
+/** memex as users run it, its reverse route /bench/… to `upstream`. */
+function startMemex(upstream: string, home: string): Promise<Child> {
   // An empty HOME and cwd, so no user config file is picked up.
-  const memex = await startChild(
+  return startChild(
     MEMEX_CLI,
     ['--host', '127.0.0.1', '--port', '0', '--upstream', `bench=${upstream}`],
     /listening on http:\/\/127\.0\.0\.1:(\d+)/,
     { cwd: home, env: { ...process.env, HOME: home } },
   );
+}
+
+async function startProxies(upstreamPort: number, home: string): Promise<Proxies> {
+  const upstream = `http://127.0.0.1:${upstreamPort}`;
+  const memex = await startMemex(upstream, home);
   const bare = await startChild(here('./bare.js'), [upstream], /bare listening on (\d+)/);
   const floor = await startChild(here('./floor.js'), [upstream], /floor listening on (\d+)/);
   return { memex, bare, floor };
 }
 
-async function runRound(
-  round: number,
-  send: (job: Omit<Job, 'id'>) => Promise<JobResult>,
-  upstreamPort: number,
-  home: string,
-  sizes: Sizes,
-  samples: Samples,
-  errors: string[],
-): Promise<void> {
+/** What every round shares. */
+interface Bench {
+  readonly send: (job: Omit<Job, 'id'>) => Promise<JobResult>;
+  readonly upstreamPort: number;
+  readonly home: string;
+  readonly sizes: Sizes;
+  /** Limit headers on every response (`--limits`); else memexLimits runs beside memex. */
+  readonly limits: boolean;
+  readonly samples: Samples;
+  readonly errors: string[];
+}
+
+async function runRound(round: number, bench: Bench): Promise<void> {
+  const { send, upstreamPort, home, sizes, samples, errors } = bench;
   const proxies = await startProxies(upstreamPort, home);
+  let paired: Child | null = null;
   try {
-    const targets: Record<TargetName, Target> = {
+    if (!bench.limits) paired = await startMemex(`http://127.0.0.1:${upstreamPort}/limits`, home);
+    const targets: Record<SampleName, Target> = {
       direct: { port: upstreamPort, prefix: '' },
       memex: { port: proxies.memex.port, prefix: '/bench' },
       bare: { port: proxies.bare.port, prefix: '/bench' },
       floor: { port: proxies.floor.port, prefix: '/bench' },
+      memexLimits: { port: paired?.port ?? 0, prefix: '/bench' },
     };
     for (const name of PROXIES) {
       addSample(samples, name, 'spawnMs', proxies[name].spawnMs);
       addSample(samples, name, 'idleRssMiB', readMemory(proxies[name].pid, 'VmRSS') / MIB);
     }
     for (const workload of WORKLOADS) {
-      const names = targetsOf(workload);
+      const names = orderOf(workload, round, paired !== null);
       const proxied = PROXIES.filter((name) => names.includes(name));
       if (RESETS.has(workload)) {
         for (const name of proxied) resetPeak(proxies[name].pid);
@@ -177,46 +206,23 @@ async function runRound(
         }
       }
     }
-    errors.push(
-      ...(await checkAccounting(proxies.memex.port, sizes)).map((e) => `round ${round}: ${e}`),
-    );
+    const expected = { ...expectedOf(sizes, WORKLOADS), limits: bench.limits };
+    const problems = await checkAccounting(proxies.memex.port, expected);
+    if (paired !== null) {
+      const pairedExpected = { ...expectedOf(sizes, LIMITS_WORKLOADS), limits: true };
+      const pairedProblems = await checkAccounting(paired.port, pairedExpected);
+      problems.push(...pairedProblems.map((e) => `memexLimits: ${e}`));
+    }
+    errors.push(...problems.map((e) => `round ${round}: ${e}`));
   } finally {
     for (const name of PROXIES) await stopChild(proxies[name].process);
+    if (paired !== null) await stopChild(paired.process);
   }
-}
-
-// Every SSE stream through memex is an Anthropic stream, and every WebSocket session a Responses
-// session, whose usage memex must have read: proof the figures above were taken with token
-// accounting on.
-async function checkAccounting(port: number, sizes: Sizes): Promise<string[]> {
-  const response = await fetch(`http://127.0.0.1:${port}/_memex/stats`);
-  const stats = (await response.json()) as StatsSnapshot;
-  const counted = { anthropic: 0, 'openai-responses': 0 };
-  let unparsed = 0;
-  for (const day of Object.values(stats.usage.days)) {
-    for (const schema of ['anthropic', 'openai-responses'] as const) {
-      counted[schema] += day.schemas[schema]?.output ?? 0;
-      unparsed += day.schemas[schema]?.unparsed ?? 0;
-    }
-  }
-  const expected = {
-    anthropic: sizes.sseStreams * sizes.sseEvents + sizes.streams * Math.ceil(sizes.holdMs / 500),
-    'openai-responses': sizes.wsSessions * sizes.wsMessages,
-  };
-  const problems: string[] = [];
-  for (const schema of ['anthropic', 'openai-responses'] as const) {
-    if (counted[schema] !== expected[schema]) {
-      problems.push(
-        `memex counted ${counted[schema]} ${schema} output tokens, expected ${expected[schema]}`,
-      );
-    }
-  }
-  if (unparsed !== 0) problems.push(`memex could not parse ${unparsed} bench responses`);
-  return problems;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
   const quick = argv.includes('--quick');
+  const limits = argv.includes('--limits');
   const sizes = quick ? QUICK : FULL;
   const rounds = quick ? 2 : 3;
   const started = new Date();
@@ -224,23 +230,33 @@ async function main(argv: readonly string[]): Promise<number> {
   const samples = emptySamples();
   const errors: string[] = [];
   try {
-    const upstream = await startChild(here('./upstream.js'), [], /upstream listening on (\d+)/);
+    const upstream = await startChild(
+      here('./upstream.js'),
+      limits ? ['--limits'] : [],
+      /upstream listening on (\d+)/,
+    );
     const send = createClient(forkChild(here('./client.js')));
+    const bench = { send, upstreamPort: upstream.port, home, sizes, limits, samples, errors };
     for (let round = 1; round <= rounds; round++) {
       process.stderr.write(`bench: round ${round}/${rounds}\n`);
-      await runRound(round, send, upstream.port, home, sizes, samples, errors);
+      await runRound(round, bench);
     }
   } finally {
     stopAll();
     rmSync(home, { recursive: true, force: true });
   }
   const rows = summarize(samples);
+  const limitsRows = summarizeLimits(samples);
   const seconds = (Date.now() - started.getTime()) / 1000;
   const machine = `${cpus().length}× ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
+  const mode = `${quick ? 'quick' : 'full'}${limits ? ', limit headers on every response' : ''}`;
+  const limitsText =
+    limitsRows.length === 0 ? '' : `\n${LIMITS_NOTE}\n${toLimitsLines(limitsRows)}\n`;
   process.stdout.write(
-    `\nmemex bench (${quick ? 'quick' : 'full'}, ${rounds} rounds, ${seconds.toFixed(1)} s) ` +
+    `\nmemex bench (${mode}, ${rounds} rounds, ${seconds.toFixed(1)} s) ` +
       `${started.toISOString()} on ${machine}\n` +
-      `sizes: ${JSON.stringify(sizes)}\n\n${toTable(rows)}\n\n${FLOOR_NOTE}\n${BARE_NOTE}\n`,
+      `sizes: ${JSON.stringify(sizes)}\n\n${toTable(rows)}\n\n${FLOOR_NOTE}\n${BARE_NOTE}\n` +
+      limitsText,
   );
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
@@ -248,9 +264,11 @@ async function main(argv: readonly string[]): Promise<number> {
     date: started.toISOString(),
     machine,
     quick,
+    limits,
     rounds,
     sizes,
     rows,
+    limitsRows,
     samples,
     errors,
   };
