@@ -3,12 +3,13 @@
 // is set once, when the request is admitted and routed, and only read afterwards; the exchange is
 // recorded once, when the response closes — for a WebSocket, when the socket does.
 
-import { ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { LimitsReading } from '../../shared/limits.js';
 import type { SchemaId } from '../../shared/schemas.js';
 import { DEFAULT_CONFIG, type Timeouts } from '../config/config.js';
 import type { Stats } from '../stats.js';
+import { readHeadLimits } from '../observe/response.js';
 import type { UsageOutcome } from '../usage/outcome.js';
 
 /** What the stages after routing know about a request; built once per request. */
@@ -76,6 +77,9 @@ export class Exchange extends ServerResponse {
     this.#firstByteAt = performance.now();
   };
 
+  /** The upstream's response, whose head's limits are read when the exchange is recorded. */
+  limitsHead: IncomingMessage | undefined = undefined;
+
   /** What the response head said about limits, for the credential `fingerprint`. */
   limitsRead(reading: LimitsReading, fingerprint: string): void {
     this.#stats?.limitsRead(this.#context.host, fingerprint, reading, this.statusCode);
@@ -112,7 +116,13 @@ export class Exchange extends ServerResponse {
     const socket = this.#clientSocket;
     if (stats === undefined || socket === undefined) return;
     const context = this.#context;
-    const durationMs = performance.now() - this.#startedAt;
+    const endedAt = performance.now();
+    const durationMs = endedAt - this.#startedAt;
+    const head = this.limitsHead;
+    if (head !== undefined) {
+      this.limitsHead = undefined;
+      readHeadLimits(head, this, Date.now() - (endedAt - this.#headAt));
+    }
     const firstAt = this.#firstByteAt === 0 ? this.#headAt : this.#firstByteAt;
     stats.requestEnded({
       time: Date.now() - durationMs,

@@ -14,7 +14,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Stats } from '../stats.js';
-import { observeHead } from '../observe/response.js';
+import { readHeadLimits } from '../observe/response.js';
 import { createWebSocketReader, type CarriedResponse } from '../usage/websocket.js';
 import { Exchange } from './exchange.js';
 import { relay } from './relay.js';
@@ -87,7 +87,7 @@ function spliceSockets(
     return;
   }
   res.upgraded();
-  observeHead(response, res);
+  readHeadLimits(response, res, Date.now());
   stats.webSocketOpened();
   open.add(client);
   const { schema, host, path } = res.context;

@@ -28,7 +28,9 @@ function fingerprintOf(credential: string): string {
 /** Attaches the observers `res`'s context calls for to the upstream `response`. */
 export function observeResponse(response: IncomingMessage, res: Exchange): void {
   response.once('data', res.firstByte);
-  observeHead(response, res);
+  // Limits are read when the exchange is recorded, after the client has had the whole response:
+  // parsing a head's 20-odd limit headers is work the reply must not wait for.
+  res.limitsHead = response;
   const { schema, path } = res.context;
   // count_tokens answers a question about a prompt; nothing is generated or spent.
   if (schema === 'unknown' || path.includes('/count_tokens')) return;
@@ -57,8 +59,11 @@ export function observeResponse(response: IncomingMessage, res: Exchange): void 
   });
 }
 
-/** Reads the rate limits a response head carries (a WebSocket's 101 too: Codex's may). */
-export function observeHead(response: IncomingMessage, res: Exchange): void {
-  const limits = readLimits(response.rawHeaders, response.statusCode ?? 0, Date.now());
+/**
+ * Reads the rate limits a response head carries, for the account of the request's credential
+ * (a WebSocket's 101 too: Codex's may carry them). `seenAt` is when the head arrived.
+ */
+export function readHeadLimits(response: IncomingMessage, res: Exchange, seenAt: number): void {
+  const limits = readLimits(response.rawHeaders, response.statusCode ?? 0, seenAt);
   if (limits !== undefined) res.limitsRead(limits, fingerprintOf(credentialOf(res.req.headers)));
 }
