@@ -6,6 +6,7 @@ import { createCards } from './cards.js';
 import { createCopyEnvView } from './copy-env.js';
 import { byId, setText } from './dom.js';
 import { createHeader } from './header.js';
+import { createLimitsView } from './limits.js';
 import { createRateHistory } from './rate.js';
 import { createRequestsView } from './requests.js';
 import { createSettingsView } from './settings.js';
@@ -21,8 +22,8 @@ declare global {
   }
 }
 
-// Main sends a state only when something changed, so with no traffic the charts would stand
-// still; this tick slides them on as the minutes pass.
+// Main sends a state only when something changed, so with no traffic the charts and the limits'
+// countdowns would stand still; this tick moves them on as the minutes pass.
 const CLOCK_TICK_MS = 10_000;
 
 function start(bridge: MemexBridge): void {
@@ -31,10 +32,12 @@ function start(bridge: MemexBridge): void {
   const cards = createCards(rates);
   const tokenRate = createTokenRate();
   const usage = createUsageView(tokenRate);
+  const limits = createLimitsView();
   const views = [
     header,
     cards,
     usage,
+    limits,
     createWelcomeView(),
     createRequestsView(),
     createTunnelsView(),
@@ -58,6 +61,7 @@ function start(bridge: MemexBridge): void {
     tokenRate.advance(now);
     cards.renderCharts();
     usage.renderChart();
+    limits.advance(now);
   }, CLOCK_TICK_MS);
 }
 
