@@ -5,6 +5,7 @@ import type { DashboardState, MemexBridge } from '../shared/bridge.js';
 import { createCards } from './cards.js';
 import { createCopyEnvView } from './copy-env.js';
 import { byId, setText } from './dom.js';
+import { createErrorsView } from './errors.js';
 import { createHeader } from './header.js';
 import { createLimitsView } from './limits.js';
 import { createRateHistory } from './rate.js';
@@ -33,11 +34,13 @@ function start(bridge: MemexBridge): void {
   const tokenRate = createTokenRate();
   const usage = createUsageView(tokenRate);
   const limits = createLimitsView();
+  const errors = createErrorsView();
   const views = [
     header,
     cards,
     usage,
     limits,
+    errors,
     createWelcomeView(),
     createRequestsView(),
     createTunnelsView(),
@@ -62,6 +65,7 @@ function start(bridge: MemexBridge): void {
     cards.renderCharts();
     usage.renderChart();
     limits.advance(now);
+    errors.advance(now);
   }, CLOCK_TICK_MS);
 }
 

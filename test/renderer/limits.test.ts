@@ -1,5 +1,6 @@
-// The Limits panel in real headless Chromium: a gauge per provider window with its use, colour,
-// reset countdown from the state's clock and line over the day; and why no limits show.
+// The Limits panel and the errors strip in real headless Chromium: a gauge per provider window
+// with its use, colour, reset countdown from the state's clock and line over the day; why no
+// limits show; and 429 / 529 / 5xx per hour summed over schemas and models.
 
 import assert from 'node:assert/strict';
 import type { Locator, Page } from 'playwright-core';
@@ -262,6 +263,75 @@ dashboardTest('without accounts the panel says why no limits show', async (d) =>
   await d.push(state());
   assert.equal(await blocks(page).count(), 0);
   assert.equal(await none.isVisible(), true);
+});
+
+function errorHour(hour: number, overrides: Partial<ErrorHour> = {}): ErrorHour {
+  return {
+    hour,
+    schema: 'anthropic',
+    model: 'claude-sonnet-4-5',
+    rateLimited: 0,
+    overloaded: 0,
+    serverErrors: 0,
+    ...overrides,
+  };
+}
+
+async function errorBars(page: Page, kind: string): Promise<number[]> {
+  return page
+    .locator(`#errors-chart .bar.${kind}`)
+    .evaluateAll((bars: { getAttribute(name: string): string | null }[]) =>
+      bars.map((bar) => Number(bar.getAttribute('data-count'))),
+    );
+}
+
+dashboardTest('the errors strip sums 429, 529 and 5xx per hour over the last day', async (d) => {
+  const { page } = d;
+  const thisHour = Math.floor(TIME / HOUR) * HOUR;
+  const errors = [
+    // 24 hours back: no longer in the strip.
+    errorHour(thisHour - 24 * HOUR, { rateLimited: 50 }),
+    errorHour(thisHour - 23 * HOUR, { serverErrors: 1 }),
+    errorHour(thisHour - 2 * HOUR, { rateLimited: 2 }),
+    errorHour(thisHour - 2 * HOUR, { schema: 'openai', model: 'gpt-4.1', rateLimited: 1 }),
+    errorHour(thisHour, { overloaded: 1, serverErrors: 1 }),
+    errorHour(thisHour, { model: '', serverErrors: 1 }),
+  ];
+  await d.push(state({ stats: withLimits([], errors) }));
+  assert.equal(await page.locator('#errors-chart').isVisible(), true);
+  assert.equal(
+    await page.locator('#errors-summary').textContent(),
+    '3 rate limited · 1 overloaded · 3 server errors in the last 24 h',
+  );
+  const zeros = (count: number): number[] => Array<number>(count).fill(0);
+  assert.deepEqual(await errorBars(page, 'rate-limited'), [...zeros(21), 3, 0, 0]);
+  assert.deepEqual(await errorBars(page, 'overloaded'), [...zeros(23), 1]);
+  assert.deepEqual(await errorBars(page, 'server-errors'), [1, ...zeros(22), 2]);
+  assert.match(
+    (await page.locator('#errors-chart svg').getAttribute('aria-label')) ?? '',
+    /last 24 hours: 10:00: 1 server error; 07:00: 3 rate limited; 09:00: 1 overloaded · 2 server errors$/,
+  );
+
+  // An hour on, the oldest hour has left the strip.
+  await d.push(state({ stats: withLimits([], errors), time: TIME + HOUR }));
+  assert.deepEqual(await errorBars(page, 'server-errors'), [...zeros(22), 2, 0]);
+  assert.equal(
+    await page.locator('#errors-summary').textContent(),
+    '3 rate limited · 1 overloaded · 2 server errors in the last 24 h',
+  );
+});
+
+dashboardTest('with no failures the errors strip says so, muted', async (d) => {
+  const { page } = d;
+  await d.push(state());
+  const summary = page.locator('#errors-summary');
+  assert.equal(await summary.textContent(), 'No rate limits or server errors in the last 24 h');
+  assert.equal(await summary.getAttribute('class'), 'errors-summary muted');
+  assert.equal(await page.locator('#errors-chart').isHidden(), true);
+
+  await d.push(state({ stats: withLimits([], [errorHour(TIME, { serverErrors: 1 })]) }));
+  assert.equal(await summary.textContent(), '1 server error in the last 24 h');
+  assert.equal(await summary.getAttribute('class'), 'errors-summary');
 });
 
 dashboardTest('in a one-column window the limits come right after the cards', async (d) => {
