@@ -11,6 +11,7 @@ import { createLimitsView } from './limits.js';
 import { createRateHistory } from './rate.js';
 import { createRequestsView } from './requests.js';
 import { createSettingsView } from './settings.js';
+import { createSpeedView } from './speed.js';
 import { createTokenRate } from './token-rate.js';
 import { createTunnelsView } from './tunnels.js';
 import { createUsageView } from './usage.js';
@@ -39,6 +40,7 @@ function start(bridge: MemexBridge): void {
     header,
     cards,
     usage,
+    createSpeedView(),
     limits,
     errors,
     createWelcomeView(),
