@@ -1,6 +1,7 @@
 // The built dashboard (dist/renderer/) in headless Chromium, without Electron: a static server
-// that also sends index.html's CSP as a header, and a fake window.memex that records every call
-// and shows whatever state the caller pushes. Used by the dashboard test and the screenshot.
+// that also sends index.html's CSP as a header, a fake window.memex that records every call and
+// shows whatever state the caller pushes, and stats to push (empty, or a provider account whose
+// limits fill with use). Used by the dashboard tests and the screenshot.
 
 import { once } from 'node:events';
 import { constants } from 'node:fs';
@@ -12,7 +13,13 @@ import { chromium, type Browser } from 'playwright-core';
 import type { DashboardSetting, DashboardState, MemexBridge } from '../shared/bridge.js';
 import type { EnvMode, Shell } from '../shared/env.js';
 import { SCHEMAS, type SchemaId } from '../proxy-core/http/schema.js';
-import type { RequestRecord, StatsSnapshot } from '../shared/snapshot.js';
+import type {
+  AccountLimits,
+  RequestRecord,
+  SeenWindow,
+  StatsSnapshot,
+  UsagePoint,
+} from '../shared/snapshot.js';
 
 const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url));
 
@@ -190,4 +197,78 @@ export function emptyStats(uptimeMs = 1000): StatsSnapshot {
     uptimeMs,
     recent: [],
   };
+}
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+// The worker keeps one reading per 5 minutes (observe/accounts.ts).
+const READING_STEP = 5 * MINUTE;
+
+/** Spans when an account's client was busy: [from, to], ms since the epoch. */
+export type Busy = readonly (readonly [number, number])[];
+
+/** A made-up window: [id, minutes long, resets at, used at its start, used per busy minute]. */
+export type SampleWindow = readonly [string, number, number, number, number];
+
+export interface SampleAccount {
+  readonly provider: AccountLimits['provider'];
+  readonly host: string;
+  readonly fingerprint: string;
+  readonly binding: string | null;
+  readonly plan: string | null;
+  readonly busy: Busy;
+  readonly windows: readonly SampleWindow[];
+}
+
+/**
+ * `sample` as the worker would report it at `time`: each window used as much as the busy minutes
+ * since it last reset make it, and a reading every 5 busy minutes over the last day.
+ */
+export function sampleAccount(sample: SampleAccount, time: number): AccountLimits {
+  const { busy, windows } = sample;
+  const times: number[] = [];
+  for (let t = Math.ceil((time - DAY) / READING_STEP) * READING_STEP; t < time; t += READING_STEP) {
+    if (busyMinutes(busy, t - MINUTE, t) > 0) times.push(t);
+  }
+  times.push(time);
+  const seen = (window: SampleWindow): SeenWindow => {
+    const [id, windowMinutes, resetsAt] = window;
+    return {
+      id,
+      usedFraction: usedAt(window, busy, time),
+      limit: null,
+      remaining: null,
+      resetsAt,
+      windowMinutes,
+      status: 'allowed',
+      seenAt: time,
+    };
+  };
+  const history = (window: SampleWindow): UsagePoint[] =>
+    times.map((t) => [t, usedAt(window, busy, t)]);
+  return {
+    provider: sample.provider,
+    host: sample.host,
+    fingerprint: sample.fingerprint,
+    windows: windows.map(seen),
+    history: Object.fromEntries(windows.map((window) => [window[0], history(window)])),
+    binding: sample.binding,
+    plan: sample.plan,
+    retryAfterMs: null,
+    rateLimited: 0,
+    seenAt: time,
+  };
+}
+
+function usedAt(window: SampleWindow, busy: Busy, time: number): number {
+  const [, minutes, resetsAt, base, perMinute] = window;
+  const period = minutes * MINUTE;
+  const start = resetsAt - Math.ceil((resetsAt - time) / period) * period;
+  return base + perMinute * busyMinutes(busy, start, time);
+}
+
+function busyMinutes(busy: Busy, from: number, to: number): number {
+  let sum = 0;
+  for (const [start, end] of busy) sum += Math.max(0, Math.min(end, to) - Math.max(start, from));
+  return sum / MINUTE;
 }

@@ -1,5 +1,6 @@
 // Renders the dashboard with a realistic quarter hour of traffic (a few hundred requests across
-// schemas, some failures, HTTPS tunnels) in headless Chromium and saves docs/dashboard.png.
+// schemas, some failures, HTTPS tunnels), a Claude and a Codex account's limits over the day and
+// each model's speed in headless Chromium and saves docs/dashboard.png.
 // `npm run screenshot`; `node dist/build/screenshot.js [out.png] [--dark] [--size=960x720]` for
 // another file, the dark appearance or another window size. The traffic is generated from a fixed seed, so the picture is repeatable.
 
@@ -8,7 +9,13 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DashboardState } from '../shared/bridge.js';
 import type { SchemaId } from '../proxy-core/http/schema.js';
-import { RECENT_LIMIT, type RequestRecord, type StatsSnapshot } from '../shared/snapshot.js';
+import {
+  RECENT_LIMIT,
+  type ErrorHour,
+  type ModelLatency,
+  type RequestRecord,
+  type StatsSnapshot,
+} from '../shared/snapshot.js';
 import type { UsageOutcome } from '../proxy-core/usage/outcome.js';
 import type { Pricing } from '../shared/pricing.js';
 import { dayKey, UsageTotals, type DayTotals } from '../proxy-core/usage/totals.js';
@@ -18,7 +25,9 @@ import {
   emptyStats,
   installFakeBridge,
   launchChromium,
+  sampleAccount,
   type FakeBridgePage,
+  type SampleAccount,
 } from './preview.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -139,6 +148,7 @@ function traffic(): RequestRecord[] {
       const path = kind.paths[Math.floor(next() * kind.paths.length)] ?? kind.paths[0] ?? '/';
       const model = kind.models[Math.floor(next() * kind.models.length)] ?? '';
       const usage = status === 200 ? usageOf(kind.schema, path, model, next) : undefined;
+      const durationMs = status === 200 ? between(kind.durationMs) : between([40, 900]);
       records.push({
         time,
         method: kind.method,
@@ -147,7 +157,8 @@ function traffic(): RequestRecord[] {
         schema: kind.schema,
         status,
         complete: failure > 0.995 ? false : true,
-        durationMs: status === 200 ? between(kind.durationMs) : between([40, 900]),
+        durationMs,
+        ttfbMs: ttfbOf(status, durationMs, time),
         bytesIn: between(kind.bytesIn),
         bytesOut: status === 200 ? between(kind.bytesOut) : 310,
         ...(usage === undefined ? {} : { usage }),
@@ -157,13 +168,22 @@ function traffic(): RequestRecord[] {
   // A failure or two among the newest, as the table shows them.
   const last = records.length - 1;
   for (const [back, change] of [
-    [2, { status: 529, durationMs: 412, bytesOut: 310 }],
+    [2, { status: 529, durationMs: 412, ttfbMs: 412, bytesOut: 310 }],
     [9, { complete: false }],
   ] as const) {
     const record = records[last - back];
     if (record !== undefined) records[last - back] = { ...record, ...change };
   }
   return records;
+}
+
+/**
+ * A streamed answer's first byte comes early, some hundreds of ms in, varied by the second it
+ * started (drawing it at random would change the rest of the traffic); an error's is all of it.
+ */
+function ttfbOf(status: number, durationMs: number, time: number): number {
+  if (status !== 200) return durationMs;
+  return Math.min(durationMs, Math.round(240 + durationMs * 0.05 + ((time / 1000) % 11) * 37));
 }
 
 /**
@@ -212,6 +232,116 @@ function usageAt(done: readonly RequestRecord[], time: number): DayTotals | null
   return totals.snapshot().days[day] ?? null;
 }
 
+const HOUR = 60 * MINUTE;
+/** 2025-06-12 at `hours` UTC (the picture's time zone); negative hours fall on the day before. */
+const at = (hours: number): number => Date.UTC(2025, 5, 12) + hours * HOUR;
+
+// At END: Claude's 5h at 42 % and its 7d at 18 %; Codex at 12 % of 300 minutes, 94 % of a week.
+const SAMPLE_ACCOUNTS: readonly SampleAccount[] = [
+  {
+    provider: 'anthropic-subscription',
+    host: 'api.anthropic.com',
+    fingerprint: 'a3f9c2',
+    binding: '5h',
+    plan: null,
+    busy: [
+      [at(-5), at(-2)],
+      [at(8), at(12.5)],
+      [at(13.5), END],
+    ],
+    windows: [
+      ['5h', 300, END + 133.5 * MINUTE, 0, 0.42 / 107],
+      ['7d', 10_080, at(81), 0.1, 0.08 / 512],
+    ],
+  },
+  {
+    provider: 'codex',
+    host: 'chatgpt.com',
+    fingerprint: '5be01d',
+    binding: null,
+    plan: 'pro',
+    busy: [
+      [at(9), at(11)],
+      [at(14), END],
+    ],
+    windows: [
+      ['primary', 300, at(18.5), 0, 0.12 / 32],
+      ['secondary', 10_080, at(30), 0.8, 0.14 / 152],
+    ],
+  },
+];
+
+// Failures earlier in the day: [hour (UTC), schema, model, 429s, 529s, other 5xx].
+const EARLIER_ERRORS: readonly (readonly [number, SchemaId, string, number, number, number])[] = [
+  [-3, 'anthropic', 'claude-sonnet-4-5-20250929', 0, 2, 0],
+  [9, 'anthropic', 'claude-sonnet-4-5-20250929', 3, 0, 0],
+  [10, 'openai', 'gpt-4.1-2025-04-14', 0, 0, 1],
+  [11, 'anthropic', 'claude-sonnet-4-5-20250929', 1, 1, 0],
+];
+
+/** Failures per hour: the earlier ones, and the 5xx of the quarter hour's own traffic. */
+function errorsAt(done: readonly RequestRecord[], time: number): ErrorHour[] {
+  const rows = EARLIER_ERRORS.map(
+    ([hours, schema, model, rateLimited, overloaded, serverErrors]): ErrorHour => ({
+      hour: at(hours),
+      schema,
+      model,
+      rateLimited,
+      overloaded,
+      serverErrors,
+    }),
+  );
+  const hour = Math.floor(time / HOUR) * HOUR;
+  const bySchema = new Map<SchemaId, ErrorHour>();
+  for (const { status, time: sent, schema } of done) {
+    if (status < 500 || sent < hour) continue;
+    const row = bySchema.get(schema) ?? {
+      hour,
+      schema,
+      model: '',
+      rateLimited: 0,
+      overloaded: 0,
+      serverErrors: 0,
+    };
+    bySchema.set(schema, {
+      ...row,
+      overloaded: row.overloaded + (status === 529 ? 1 : 0),
+      serverErrors: row.serverErrors + (status === 529 ? 0 : 1),
+    });
+  }
+  return [...rows, ...bySchema.values()];
+}
+
+/** Per model: [TTFB p50, p95 (ms), tokens/s p50 or null, responses earlier today]. */
+const SPEEDS: Readonly<Record<string, readonly [number, number, number | null, number]>> = {
+  'claude-sonnet-4-5-20250929': [1140, 2870, 61.8, 640],
+  'claude-haiku-4-5-20251001': [480, 1210, 148.2, 210],
+  'gpt-4.1-2025-04-14': [620, 1790, 88.4, 190],
+  'gpt-5-2025-08-07': [2410, 7820, 54.1, 80],
+  'gemini-2.5-flash': [410, 950, 212.7, 40],
+  'text-embedding-3-small': [180, 420, null, 60],
+};
+
+/** Model speed at `time`: the last hour counts the quarter hour's responses; Opus ran this morning. */
+function latencyAt(done: readonly RequestRecord[]): Record<string, ModelLatency> {
+  const latency: Record<string, ModelLatency> = {};
+  for (const [model, [p50, p95, rate, earlier]] of Object.entries(SPEEDS)) {
+    const recent = done.filter((record) => (record.usage?.model ?? '') === model).length;
+    const summary = (samples: number) => ({
+      samples,
+      ttfbMsP50: p50,
+      ttfbMsP95: p95,
+      outputTokensPerSecondP50: rate,
+    });
+    latency[model] = { lastHour: summary(recent + 12), today: summary(recent + earlier) };
+  }
+  latency['claude-opus-4-1-20250805'] = {
+    lastHour: { samples: 0, ttfbMsP50: null, ttfbMsP95: null, outputTokensPerSecondP50: null },
+    today: { samples: 14, ttfbMsP50: 1980, ttfbMsP95: 4650, outputTokensPerSecondP50: 38.6 },
+  };
+  return latency;
+}
+
 /** What the worker would report at `time`, having seen `records` (oldest first). */
 function statsAt(records: readonly RequestRecord[], time: number): StatsSnapshot {
   const stats = emptyStats(time - START + 4 * MINUTE);
@@ -246,6 +376,11 @@ function statsAt(records: readonly RequestRecord[], time: number): StatsSnapshot
       byHost,
     },
     recent: done.slice(-RECENT_LIMIT).reverse(),
+    latency: latencyAt(done),
+    limits: {
+      accounts: SAMPLE_ACCOUNTS.map((sample) => sampleAccount(sample, time)),
+      errors: errorsAt(done, time),
+    },
   };
 }
 
@@ -302,7 +437,7 @@ async function main(
 
 // `--size=960x720` (the window's default size) → { width: 960, height: 720 }.
 function sizeOf(option: string): { width: number; height: number } {
-  const [width = 1280, height = 860] = option.slice('--size='.length).split('x').map(Number);
+  const [width = 1280, height = 1100] = option.slice('--size='.length).split('x').map(Number);
   return { width, height };
 }
 
@@ -311,6 +446,6 @@ if (process.argv[1] !== undefined && import.meta.url === new URL(process.argv[1]
   await main(
     args.find((arg) => !arg.startsWith('--')) ?? `${ROOT}docs/dashboard.png`,
     args.includes('--dark'),
-    sizeOf(args.find((arg) => arg.startsWith('--size=')) ?? '--size=1280x860'),
+    sizeOf(args.find((arg) => arg.startsWith('--size=')) ?? '--size=1280x1100'),
   );
 }

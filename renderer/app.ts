@@ -5,10 +5,13 @@ import type { DashboardState, MemexBridge } from '../shared/bridge.js';
 import { createCards } from './cards.js';
 import { createCopyEnvView } from './copy-env.js';
 import { byId, setText } from './dom.js';
+import { createErrorsView } from './errors.js';
 import { createHeader } from './header.js';
+import { createLimitsView } from './limits.js';
 import { createRateHistory } from './rate.js';
 import { createRequestsView } from './requests.js';
 import { createSettingsView } from './settings.js';
+import { createSpeedView } from './speed.js';
 import { createTokenRate } from './token-rate.js';
 import { createTunnelsView } from './tunnels.js';
 import { createUsageView } from './usage.js';
@@ -21,8 +24,8 @@ declare global {
   }
 }
 
-// Main sends a state only when something changed, so with no traffic the charts would stand
-// still; this tick slides them on as the minutes pass.
+// Main sends a state only when something changed, so with no traffic the charts and the limits'
+// countdowns would stand still; this tick moves them on as the minutes pass.
 const CLOCK_TICK_MS = 10_000;
 
 function start(bridge: MemexBridge): void {
@@ -31,10 +34,15 @@ function start(bridge: MemexBridge): void {
   const cards = createCards(rates);
   const tokenRate = createTokenRate();
   const usage = createUsageView(tokenRate);
+  const limits = createLimitsView();
+  const errors = createErrorsView();
   const views = [
     header,
     cards,
     usage,
+    createSpeedView(),
+    limits,
+    errors,
     createWelcomeView(),
     createRequestsView(),
     createTunnelsView(),
@@ -58,6 +66,8 @@ function start(bridge: MemexBridge): void {
     tokenRate.advance(now);
     cards.renderCharts();
     usage.renderChart();
+    limits.advance(now);
+    errors.advance(now);
   }, CLOCK_TICK_MS);
 }
 

@@ -1,5 +1,6 @@
 // How the dashboard writes numbers and names: byte sizes, durations, clock times, counts, schema
-// labels and request paths. Pure functions; clock times are in the machine's time zone.
+// labels, request paths, percentages, rates and when a limit resets. Pure functions; clock times
+// are in the machine's time zone.
 
 import type { ConfigProblem } from '../shared/bridge.js';
 import { issueText, keyedMessage } from '../shared/config-text.js';
@@ -33,9 +34,52 @@ export function formatDuration(ms: number): string {
 /** A 24-hour local clock time, `14:03:27`. */
 export function formatClock(time: number): string {
   const date = new Date(time);
-  return [date.getHours(), date.getMinutes(), date.getSeconds()]
-    .map((part) => String(part).padStart(2, '0'))
-    .join(':');
+  return [date.getHours(), date.getMinutes(), date.getSeconds()].map(pad).join(':');
+}
+
+function pad(part: number): string {
+  return String(part).padStart(2, '0');
+}
+
+/** A 24-hour local clock time to the minute, `14:05`. */
+export function formatShortClock(time: number): string {
+  const date = new Date(time);
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+
+/**
+ * When a limit window resets, seen at `now` (both ms since the epoch): a countdown within a day
+ * (`resets in 45 s`, `resets in 13 min`, `resets in 2 h 13 min`), past that the local day and
+ * time (`resets Sat 14:05`), and `resets now` once the time has come.
+ */
+export function formatReset(resetsAt: number, now: number): string {
+  const left = resetsAt - now;
+  if (left <= 0) return 'resets now';
+  if (left < 60_000) return `resets in ${Math.ceil(left / 1000)} s`;
+  const minutes = Math.floor(left / 60_000);
+  if (minutes < 60) return `resets in ${minutes} min`;
+  if (minutes < 24 * 60) {
+    const rest = minutes % 60;
+    return `resets in ${Math.floor(minutes / 60)} h${rest === 0 ? '' : ` ${rest} min`}`;
+  }
+  return `resets ${formatDayClock(resetsAt)}`;
+}
+
+/** A local day and time to the minute, `Sat 14:05`. */
+export function formatDayClock(time: number): string {
+  return `${WEEKDAYS[new Date(time).getDay()] ?? ''} ${formatShortClock(time)}`;
+}
+
+/** A used fraction as a whole percentage, `42%` (over 100 % when a plan is overused). */
+export function formatPercent(fraction: number): string {
+  return `${Math.round(fraction * 100)}%`;
+}
+
+/** Tokens per second: one decimal below 10 (`8.5`), whole above (`87`). */
+export function formatRate(perSecond: number): string {
+  return perSecond < 9.95 ? perSecond.toFixed(1) : String(Math.round(perSecond));
 }
 
 /** A count with thousands separators, `12,345`. */

@@ -6,6 +6,10 @@ import {
   describeWhere,
   formatBytes,
   formatDuration,
+  formatPercent,
+  formatRate,
+  formatReset,
+  formatShortClock,
   formatStatus,
   isFailed,
   toDisplayPath,
@@ -41,6 +45,46 @@ test('writes durations in ms, seconds, then minutes and seconds', () => {
     [3_723_000, '62 min 03 s'],
   ];
   for (const [ms, text] of cases) assert.equal(formatDuration(ms), text, String(ms));
+});
+
+test('says when a limit resets: a countdown within a day, then the day and time', () => {
+  // Local time, as the dashboard shows it: Wednesday 11 June 2025, 09:30:05.
+  const now = new Date(2025, 5, 11, 9, 30, 5).getTime();
+  const cases: [number, string][] = [
+    [-1, 'resets now'],
+    [0, 'resets now'],
+    [1, 'resets in 1 s'],
+    [44_200, 'resets in 45 s'],
+    [59_999, 'resets in 60 s'],
+    [60_000, 'resets in 1 min'],
+    [13 * 60_000 + 59_000, 'resets in 13 min'],
+    [2 * 3_600_000, 'resets in 2 h'],
+    [2 * 3_600_000 + 13 * 60_000 + 30_000, 'resets in 2 h 13 min'],
+    [24 * 3_600_000 - 1, 'resets in 23 h 59 min'],
+    [new Date(2025, 5, 14, 14, 5).getTime() - now, 'resets Sat 14:05'],
+  ];
+  for (const [left, text] of cases) assert.equal(formatReset(now + left, now), text, String(left));
+  assert.equal(formatShortClock(new Date(2025, 5, 11, 7, 4, 59).getTime()), '07:04');
+});
+
+test('writes used fractions as whole percentages and rates to a tenth below ten', () => {
+  const percents: [number, string][] = [
+    [0, '0%'],
+    [0.004, '0%'],
+    [0.42, '42%'],
+    [0.946, '95%'],
+    [1.04, '104%'],
+  ];
+  for (const [fraction, text] of percents) assert.equal(formatPercent(fraction), text);
+  const rates: [number, string][] = [
+    [0, '0.0'],
+    [8.54, '8.5'],
+    [9.94, '9.9'],
+    [9.95, '10'],
+    [87.4, '87'],
+    [212.7, '213'],
+  ];
+  for (const [rate, text] of rates) assert.equal(formatRate(rate), text);
 });
 
 test('drops the query and fragment from paths', () => {
