@@ -83,8 +83,9 @@ export function createStats(now: () => number = Date.now): Stats {
       usage.add(record.schema, outcome, dayOf(time));
       if (record.ttfbMs !== undefined && outcome.model !== '') {
         const output = outcome.kind === 'counted' ? outcome.tokens.output : 0;
-        const rate = tokensPerSecond(output, record.durationMs, record.ttfbMs);
-        latency.add(outcome.model, time, record.ttfbMs, rate);
+        const first = record.firstContentMs ?? null;
+        const rate = tokensPerSecond(output, record.durationMs, first ?? record.ttfbMs);
+        latency.add(outcome.model, time, record.ttfbMs, first, rate);
       }
     }
     ring[ringNext] = record;

@@ -36,6 +36,11 @@ export interface RequestRecord {
    * body of none); absent when no response came from upstream.
    */
   readonly ttfbMs?: number;
+  /**
+   * For streams: from the request's arrival to the first event carrying content (text, tool-call
+   * arguments), the time to first token; absent for other responses.
+   */
+  readonly firstContentMs?: number;
   /** Bytes read from the client after the request head: the request body, on the wire. */
   readonly bytesIn: number;
   /** Bytes written to the client for this request: response head and body, on the wire. */
@@ -65,7 +70,13 @@ export interface LatencySummary {
   readonly samples: number;
   readonly ttfbMsP50: number | null;
   readonly ttfbMsP95: number | null;
-  /** Output tokens per second after the first byte, p50 over the streamed responses. */
+  /** Streams' time to first content event (first token). */
+  readonly firstContentMsP50: number | null;
+  readonly firstContentMsP95: number | null;
+  /**
+   * Output tokens per second after the first token (the first byte where no content event was
+   * seen), p50 over the streamed responses.
+   */
   readonly outputTokensPerSecondP50: number | null;
 }
 
@@ -279,6 +290,8 @@ function isLatencySummary(value: unknown): value is LatencySummary {
     hasCounts(value, ['samples']) &&
     isCountOrNull(value['ttfbMsP50']) &&
     isCountOrNull(value['ttfbMsP95']) &&
+    isCountOrNull(value['firstContentMsP50']) &&
+    isCountOrNull(value['firstContentMsP95']) &&
     isCountOrNull(value['outputTokensPerSecondP50'])
   );
 }
@@ -317,6 +330,7 @@ function isRequestRecord(value: unknown): value is RequestRecord {
     status <= 999 &&
     typeof value['complete'] === 'boolean' &&
     (value['ttfbMs'] === undefined || isCount(value['ttfbMs'])) &&
+    (value['firstContentMs'] === undefined || isCount(value['firstContentMs'])) &&
     (usage === undefined || isUsageOutcome(usage))
   );
 }

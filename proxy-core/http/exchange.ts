@@ -47,6 +47,8 @@ export class Exchange extends ServerResponse {
   // performance.now() of the upstream's response head and of its first body byte (0: not yet).
   #headAt = 0;
   #firstByteAt = 0;
+  // performance.now() of a stream's first content event, from the usage reader (0: none).
+  #contentAt = 0;
   #bytesInAt = 0;
   #bytesOutAt = 0;
 
@@ -91,9 +93,10 @@ export class Exchange extends ServerResponse {
   }
 
   /** The usage reader's outcome; records the exchange if it closed meanwhile. */
-  usageRead(outcome: UsageOutcome, terminal: boolean): void {
+  usageRead(outcome: UsageOutcome, terminal: boolean, contentAt = 0): void {
     this.usage = outcome;
     this.#terminal = terminal;
+    this.#contentAt = contentAt;
     this.#usagePending = false;
     if (this.#recordDue) this.record();
   }
@@ -134,6 +137,9 @@ export class Exchange extends ServerResponse {
       complete: this.#upgraded ? !this.#cut : this.writableFinished || this.#terminal,
       durationMs: Math.round(durationMs * 100) / 100,
       ...(firstAt === 0 ? {} : { ttfbMs: Math.round((firstAt - this.#startedAt) * 100) / 100 }),
+      ...(this.#contentAt === 0
+        ? {}
+        : { firstContentMs: Math.round((this.#contentAt - this.#startedAt) * 100) / 100 }),
       bytesIn: socket.bytesRead - this.#bytesInAt,
       bytesOut: socket.bytesWritten - this.#bytesOutAt,
       ...(this.usage === undefined ? {} : { usage: this.usage }),

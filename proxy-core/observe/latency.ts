@@ -1,5 +1,6 @@
-// Model speed as memex measures it on the wire: per model, the time to first byte of each response
-// and the output tokens per second after it, kept as a bounded ring of recent samples and summed
+// Model speed as memex measures it on the wire: per model, the time to first byte of each response,
+// a stream's time to its first content event (first token) and the output tokens per second
+// after it, kept as a bounded ring of recent samples and summed
 // up (p50, p95) for the last hour and for today only when a snapshot is asked for.
 
 import type { LatencySummary, ModelLatency } from '../../shared/snapshot.js';
@@ -18,15 +19,20 @@ const HOUR_MS = 3_600_000;
 interface Ring {
   readonly times: Float64Array;
   readonly ttfb: Float64Array;
+  /** NaN where the response was no stream with content. */
+  readonly content: Float64Array;
   /** NaN where the response gave no rate. */
   readonly rate: Float64Array;
   next: number;
   size: number;
 }
 
-/** The output tokens per second after the first byte, or null when it says nothing. */
-export function tokensPerSecond(output: number, durationMs: number, ttfbMs: number): number | null {
-  const streamingMs = durationMs - ttfbMs;
+/**
+ * The output tokens per second after `fromMs` (the first token, else the first byte), or null
+ * when it says nothing.
+ */
+export function tokensPerSecond(output: number, durationMs: number, fromMs: number): number | null {
+  const streamingMs = durationMs - fromMs;
   if (output < 2 || streamingMs < MIN_STREAM_MS) return null;
   return (output * 1000) / streamingMs;
 }
@@ -35,13 +41,20 @@ export class LatencyBook {
   readonly #models = new Map<string, Ring>();
 
   /** One response of `model`, ended at `time` (epoch ms). */
-  add(model: string, time: number, ttfbMs: number, rate: number | null): void {
+  add(
+    model: string,
+    time: number,
+    ttfbMs: number,
+    firstContentMs: number | null,
+    rate: number | null,
+  ): void {
     let ring = this.#models.get(model);
     if (ring === undefined) {
       if (this.#models.size >= MAX_MODELS) return;
       ring = {
         times: new Float64Array(SAMPLES_PER_MODEL),
         ttfb: new Float64Array(SAMPLES_PER_MODEL),
+        content: new Float64Array(SAMPLES_PER_MODEL),
         rate: new Float64Array(SAMPLES_PER_MODEL),
         next: 0,
         size: 0,
@@ -50,6 +63,7 @@ export class LatencyBook {
     }
     ring.times[ring.next] = time;
     ring.ttfb[ring.next] = ttfbMs;
+    ring.content[ring.next] = firstContentMs ?? Number.NaN;
     ring.rate[ring.next] = rate ?? Number.NaN;
     ring.next = (ring.next + 1) % SAMPLES_PER_MODEL;
     ring.size = Math.min(ring.size + 1, SAMPLES_PER_MODEL);
@@ -69,10 +83,13 @@ export class LatencyBook {
 
 function summarize(ring: Ring, since: number): LatencySummary {
   const ttfb: number[] = [];
+  const content: number[] = [];
   const rates: number[] = [];
   for (let i = 0; i < ring.size; i++) {
     if ((ring.times[i] ?? 0) < since) continue;
     ttfb.push(ring.ttfb[i] ?? 0);
+    const first = ring.content[i] ?? Number.NaN;
+    if (!Number.isNaN(first)) content.push(first);
     const rate = ring.rate[i] ?? Number.NaN;
     if (!Number.isNaN(rate)) rates.push(rate);
   }
@@ -80,6 +97,8 @@ function summarize(ring: Ring, since: number): LatencySummary {
     samples: ttfb.length,
     ttfbMsP50: percentile(ttfb, 50),
     ttfbMsP95: percentile(ttfb, 95),
+    firstContentMsP50: percentile(content, 50),
+    firstContentMsP95: percentile(content, 95),
     outputTokensPerSecondP50: percentile(rates, 50),
   };
 }

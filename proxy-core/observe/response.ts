@@ -42,8 +42,8 @@ export function observeResponse(response: IncomingMessage, res: Exchange): void 
       contentType: headers['content-type'],
       contentEncoding: headers['content-encoding'],
     },
-    (outcome, terminal) => {
-      res.usageRead(outcome, terminal);
+    (outcome, terminal, contentAt) => {
+      res.usageRead(outcome, terminal, contentAt);
     },
   );
   if (reader === undefined) return;

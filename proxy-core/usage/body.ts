@@ -30,6 +30,8 @@ export interface BodyReader {
   readonly saturated: boolean;
   /** True once a stream's terminal event was read (StreamSink.terminal); never for JSON. */
   readonly terminal: boolean;
+  /** When a stream's first content event was read (StreamSink.contentAt); 0 for none or JSON. */
+  readonly contentAt: number;
 }
 
 /** The media type without parameters, lowercased (RFC 9110 §8.3.1). */
@@ -104,6 +106,9 @@ function framedReader(
     get terminal() {
       return sink.terminal;
     },
+    get contentAt() {
+      return sink.contentAt;
+    },
     write(chunk) {
       bytes += chunk.length;
       parser.write(chunk);
@@ -124,6 +129,7 @@ function createJsonReader(schema: Family): BodyReader {
   let overflow = false;
   return {
     terminal: false,
+    contentAt: 0,
     get saturated() {
       return overflow;
     },

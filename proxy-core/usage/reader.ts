@@ -47,12 +47,13 @@ export interface UsageReader {
  * every reader with end() or abort(): `done` waits for one of them. `done` must not throw; a
  * throw is swallowed so that it cannot reach a stream listener. `terminal` says the stream's
  * terminal event was read (StreamSink.terminal): the whole reply reached the client even if the
- * connection was cut afterwards.
+ * connection was cut afterwards. `contentAt` is when the first content event was read
+ * (StreamSink.contentAt), 0 for none.
  */
 export function createUsageReader(
   schema: SchemaId,
   head: ResponseHead,
-  done: (outcome: UsageOutcome, terminal: boolean) => void,
+  done: (outcome: UsageOutcome, terminal: boolean, contentAt: number) => void,
 ): UsageReader | undefined {
   if (!isFamily(schema) || head.status < 200 || head.status > 299) return undefined;
   const framing = framingOf(schema, head.contentType);
@@ -63,7 +64,7 @@ export function createUsageReader(
     if (settled) return;
     settled = true;
     try {
-      done(outcome, body.terminal);
+      done(outcome, body.terminal, body.contentAt);
     } catch {
       // The caller's bug must not become an uncaught exception in a zlib or socket listener.
     }

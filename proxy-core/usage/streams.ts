@@ -29,6 +29,16 @@ export interface StreamSink extends EventSink {
    * that hangs up after it has had the whole reply (issue 14).
    */
   readonly terminal: boolean;
+  /**
+   * performance.now() when the first event carrying content (text, a tool call's arguments)
+   * arrived; 0 before one did. Content events are not parsed, only recognised.
+   */
+  readonly contentAt: number;
+}
+
+/** Whether `"key"` is followed by a non-empty string somewhere in `data`. */
+function hasText(data: string, quotedKey: string): boolean {
+  return hasField(data, quotedKey, '"') && !hasField(data, quotedKey, '""');
 }
 
 /** Whether `"key"` occurs followed (after optional whitespace and a colon) by `first`. */
@@ -57,9 +67,18 @@ abstract class Sink implements StreamSink {
   protected tokens: TokenCounts | undefined;
   protected malformed = false;
   #terminal = false;
+  #contentAt = 0;
 
   get terminal(): boolean {
     return this.#terminal;
+  }
+
+  get contentAt(): number {
+    return this.#contentAt;
+  }
+
+  protected content(): void {
+    if (this.#contentAt === 0) this.#contentAt = performance.now();
   }
 
   protected ended(): void {
@@ -99,7 +118,8 @@ export class AnthropicSink extends Sink {
       type === 'message_start' ||
       type === 'message_delta' ||
       type === 'message_stop' ||
-      type === 'message'
+      type === 'message' ||
+      (type === 'content_block_delta' && this.contentAt === 0)
     );
   }
 
@@ -110,7 +130,13 @@ export class AnthropicSink extends Sink {
       if (hasField(data, '"type"', '"message_start"')) kind = 'message_start';
       else if (hasField(data, '"type"', '"message_delta"')) kind = 'message_delta';
       else if (hasField(data, '"type"', '"message_stop"')) kind = 'message_stop';
-      else return;
+      else if (this.contentAt === 0 && hasField(data, '"type"', '"content_block_delta"')) {
+        kind = 'content_block_delta';
+      } else return;
+    }
+    if (kind === 'content_block_delta') {
+      this.content();
+      return;
     }
     if (kind === 'message_stop') {
       this.ended();
@@ -155,6 +181,9 @@ export class OpenAiSink extends Sink {
       this.ended();
       return;
     }
+    if (this.contentAt === 0 && (hasText(data, '"content"') || data.includes('"tool_calls"'))) {
+      this.content();
+    }
     const hasUsage = hasField(data, '"usage"', '{');
     if (this.model !== '' && !hasUsage) return;
     const doc = this.parse(data);
@@ -175,14 +204,40 @@ const RESPONSES_EVENTS: ReadonlySet<string> = new Set([
   'response.failed',
 ]);
 
+/** `response.output_text.delta`, `response.function_call_arguments.delta`…: generated content. */
+function isOutputDelta(type: string): boolean {
+  return (
+    type.endsWith('.delta') &&
+    (type.startsWith('response.output_') || type.startsWith('response.function_call'))
+  );
+}
+
 /** OpenAI Responses: the model from response.created, usage from the terminal event. */
 export class ResponsesSink extends Sink {
   wants(type: string): boolean {
-    return type === 'message' || RESPONSES_EVENTS.has(type);
+    return (
+      type === 'message' ||
+      RESPONSES_EVENTS.has(type) ||
+      (this.contentAt === 0 && isOutputDelta(type))
+    );
   }
 
   event(type: string, data: string): void {
+    if (isOutputDelta(type)) {
+      this.content();
+      return;
+    }
     if (type === 'message' && !hasField(data, '"type"', '"response.')) return;
+    // No `event:` line (and every WebSocket message): the data names its own type.
+    if (
+      this.contentAt === 0 &&
+      type === 'message' &&
+      hasField(data, '"type"', '"response.output_') &&
+      data.includes('.delta"')
+    ) {
+      this.content();
+      return;
+    }
     const doc = this.parse(data);
     if (doc === undefined) return;
     const kind = type === 'message' ? doc['type'] : type;
@@ -213,6 +268,7 @@ export class GeminiSink extends Sink {
   }
 
   event(_type: string, data: string): void {
+    if (this.contentAt === 0 && hasText(data, '"text"')) this.content();
     // The last chunk is the one whose candidate says why generation stopped.
     if (hasField(data, '"finishReason"', '"')) this.ended();
     if (this.#first) {
@@ -248,6 +304,9 @@ export class OllamaSink extends Sink {
   }
 
   event(_type: string, line: string): void {
+    if (this.contentAt === 0 && (hasText(line, '"content"') || hasText(line, '"response"'))) {
+      this.content();
+    }
     if (this.model !== '' && !hasField(line, '"done"', 'true')) return;
     const doc = this.parse(line);
     if (doc === undefined) return;

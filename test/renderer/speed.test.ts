@@ -16,7 +16,14 @@ function summary(
   ttfbMsP95: number | null,
   outputTokensPerSecondP50: number | null,
 ): LatencySummary {
-  return { samples, ttfbMsP50, ttfbMsP95, outputTokensPerSecondP50 };
+  return {
+    samples,
+    ttfbMsP50,
+    ttfbMsP95,
+    firstContentMsP50: null,
+    firstContentMsP95: null,
+    outputTokensPerSecondP50,
+  };
 }
 
 const NONE = summary(0, null, null, null);
