@@ -64,6 +64,26 @@ export function observeResponse(response: IncomingMessage, res: Exchange): void 
  * (a WebSocket's 101 too: Codex's may carry them). `seenAt` is when the head arrived.
  */
 export function readHeadLimits(response: IncomingMessage, res: Exchange, seenAt: number): void {
-  const limits = readLimits(response.rawHeaders, response.statusCode ?? 0, seenAt);
-  if (limits !== undefined) res.limitsRead(limits, fingerprintOf(credentialOf(res.req.headers)));
+  const status = response.statusCode ?? 0;
+  const credential = credentialOf(res.req.headers);
+  const host = res.context.host;
+  // Limits move slowly: one reading per account a second is as fresh as the tray and dashboard
+  // show, and spares a busy agent's every response the parse. A refusal is always read.
+  const last = LAST_READ.get(host)?.get(credential);
+  if (last !== undefined && seenAt - last < READ_EVERY_MS && status !== 429) return;
+  const limits = readLimits(response.rawHeaders, status, seenAt);
+  if (limits === undefined) return;
+  let byCredential = LAST_READ.get(host);
+  if (byCredential === undefined) {
+    if (LAST_READ.size >= MAX_FINGERPRINTS) LAST_READ.clear();
+    byCredential = new Map();
+    LAST_READ.set(host, byCredential);
+  }
+  if (byCredential.size >= MAX_FINGERPRINTS) byCredential.clear();
+  byCredential.set(credential, seenAt);
+  res.limitsRead(limits, fingerprintOf(credential));
 }
+
+/** At most one limits reading per account (host and credential) this often, 429s aside. */
+export const READ_EVERY_MS = 1_000;
+const LAST_READ = new Map<string, Map<string, number>>();

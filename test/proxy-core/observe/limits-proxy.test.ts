@@ -172,22 +172,28 @@ test('a 429 counts as rate limited, keeps its retry-after and marks the window r
   assert.equal(hour.serverErrors, 0);
 });
 
-test('limits are read in forward mode too', async (t) => {
+test('every header set is read in forward mode too', async (t) => {
   const upstream = await limitsUpstream(t);
   const proxy = await startObservedProxy(t);
-  const reply = await send(
-    `${proxy.url}/`,
-    {
-      method: 'POST',
-      path: `${upstream.url}/v1/chat/completions`,
-      headers: { host: `127.0.0.1:${upstream.port}`, authorization: 'Bearer sk-fwd' },
-    },
-    '{}',
-  );
-  assert.equal(reply.status, 200);
-  const [openai] = account(await stats(proxy.url), 'openai');
-  assert.equal(openai?.host, `127.0.0.1:${upstream.port}`);
-  assert.equal(openai.windows.length, 2);
+  const paths = ['/v1/messages', '/key/v1/messages', '/v1/chat/completions', '/codex/responses'];
+  for (const [index, path] of paths.entries()) {
+    const reply = await send(
+      `${proxy.url}/`,
+      {
+        method: 'POST',
+        path: `${upstream.url}${path}`,
+        headers: { host: `127.0.0.1:${upstream.port}`, authorization: `Bearer sk-fwd-${index}` },
+      },
+      '{}',
+    );
+    assert.equal(reply.status, 200);
+  }
+  const snapshot = await stats(proxy.url);
+  for (const provider of ['anthropic-subscription', 'anthropic', 'openai', 'codex'] as const) {
+    const [entry] = account(snapshot, provider);
+    assert.equal(entry?.host, `127.0.0.1:${upstream.port}`, provider);
+    assert.ok(entry.windows.length >= 2, provider);
+  }
 });
 
 test('an upstream failing with 529 and 502 is counted per hour', async (t) => {
