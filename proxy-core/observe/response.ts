@@ -11,18 +11,25 @@ import { credentialOf, fingerprint, readLimits } from './limits.js';
 
 // Fingerprints are salted per process: stable while it runs, meaningless outside it.
 const SALT = randomBytes(16).toString('hex');
-// A credential's fingerprint is a hash: computed once per key, not once per response.
-const FINGERPRINTS = new Map<string, string>();
-const MAX_FINGERPRINTS = 64;
 
-function fingerprintOf(credential: string): string {
-  let known = FINGERPRINTS.get(credential);
-  if (known === undefined) {
-    if (FINGERPRINTS.size >= MAX_FINGERPRINTS) FINGERPRINTS.clear();
-    known = fingerprint(credential, SALT);
-    FINGERPRINTS.set(credential, known);
+/** What is kept per credential: its fingerprint (a hash) and when each host's limits were read. */
+interface Credential {
+  readonly fingerprint: string;
+  readonly readAt: Map<string, number>;
+}
+
+// By credential, so the hash is computed once per key, not once per response.
+const CREDENTIALS = new Map<string, Credential>();
+const MAX_ENTRIES = 64;
+
+function credentialEntry(credential: string): Credential {
+  let entry = CREDENTIALS.get(credential);
+  if (entry === undefined) {
+    if (CREDENTIALS.size >= MAX_ENTRIES) CREDENTIALS.clear();
+    entry = { fingerprint: fingerprint(credential, SALT), readAt: new Map() };
+    CREDENTIALS.set(credential, entry);
   }
-  return known;
+  return entry;
 }
 
 /** Attaches the observers `res`'s context calls for to the upstream `response`. */
@@ -65,25 +72,18 @@ export function observeResponse(response: IncomingMessage, res: Exchange): void 
  */
 export function readHeadLimits(response: IncomingMessage, res: Exchange, seenAt: number): void {
   const status = response.statusCode ?? 0;
-  const credential = credentialOf(res.req.headers);
+  const account = credentialEntry(credentialOf(res.req.headers));
   const host = res.context.host;
   // Limits move slowly: one reading per account a second is as fresh as the tray and dashboard
   // show, and spares a busy agent's every response the parse. A refusal is always read.
-  const last = LAST_READ.get(host)?.get(credential);
+  const last = account.readAt.get(host);
   if (last !== undefined && seenAt - last < READ_EVERY_MS && status !== 429) return;
   const limits = readLimits(response.rawHeaders, status, seenAt);
   if (limits === undefined) return;
-  let byCredential = LAST_READ.get(host);
-  if (byCredential === undefined) {
-    if (LAST_READ.size >= MAX_FINGERPRINTS) LAST_READ.clear();
-    byCredential = new Map();
-    LAST_READ.set(host, byCredential);
-  }
-  if (byCredential.size >= MAX_FINGERPRINTS) byCredential.clear();
-  byCredential.set(credential, seenAt);
-  res.limitsRead(limits, fingerprintOf(credential));
+  if (account.readAt.size >= MAX_ENTRIES) account.readAt.clear();
+  account.readAt.set(host, seenAt);
+  res.limitsRead(limits, account.fingerprint);
 }
 
 /** At most one limits reading per account (host and credential) this often, 429s aside. */
 export const READ_EVERY_MS = 1_000;
-const LAST_READ = new Map<string, Map<string, number>>();

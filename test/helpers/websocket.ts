@@ -2,7 +2,7 @@
 // handshake, a guarded connect through memex, and raw frames for what `ws` would refuse to send.
 
 import { EventEmitter } from 'node:events';
-import { createServer, request, type IncomingMessage } from 'node:http';
+import { createServer, request, type ClientRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import { WebSocket, WebSocketServer, type ServerOptions } from 'ws';
@@ -160,20 +160,7 @@ export function rawUpgrade(
   target: string,
   headers: Record<string, string> = {},
 ): Promise<RawUpgrade> {
-  const req = request({
-    host: '127.0.0.1',
-    port,
-    path: target,
-    agent: false,
-    headers: {
-      host: `127.0.0.1:${port}`,
-      connection: 'Upgrade',
-      upgrade: 'websocket',
-      'sec-websocket-version': '13',
-      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
-      ...headers,
-    },
-  });
+  const req = handshakeRequest(port, target, headers);
   const result = new Promise<RawUpgrade>((resolve, reject) => {
     req.once('upgrade', (response: IncomingMessage, socket: Socket, head: Buffer) => {
       socket.on('error', () => undefined);
@@ -190,6 +177,31 @@ export function rawUpgrade(
   });
   req.end();
   return withGuard(result, `the 101 for ${target}`);
+}
+
+/**
+ * A WebSocket handshake request to memex on `port` for `target` (a path, or an absolute URL for
+ * forward mode), with RFC 6455's sample key; `headers` add or replace fields. Not yet ended.
+ */
+export function handshakeRequest(
+  port: number,
+  target: string,
+  headers: Readonly<Record<string, string>> = {},
+): ClientRequest {
+  return request({
+    host: '127.0.0.1',
+    port,
+    path: target,
+    agent: false,
+    headers: {
+      host: `127.0.0.1:${port}`,
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+      'sec-websocket-version': '13',
+      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      ...headers,
+    },
+  });
 }
 
 /** One frame as a client sends it: masked (RFC 6455 §5.3). */

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
@@ -18,6 +18,7 @@ import { startTcpUpstream } from '../../helpers/tunnel.js';
 import {
   clientFrame,
   closed,
+  handshakeRequest,
   nextMessage,
   openWs,
   rawUpgrade,
@@ -331,20 +332,7 @@ function handshakeAnswer(
   headers: Readonly<Record<string, string>>,
 ): Promise<{ status: number; code: string | undefined }> {
   const answer = new Promise<{ status: number; code: string | undefined }>((resolve, reject) => {
-    const req = httpRequest({
-      host: '127.0.0.1',
-      port,
-      path,
-      agent: false,
-      headers: {
-        host: `127.0.0.1:${port}`,
-        connection: 'Upgrade',
-        upgrade: 'websocket',
-        'sec-websocket-version': '13',
-        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
-        ...headers,
-      },
-    });
+    const req = handshakeRequest(port, path, headers);
     req.once('response', (response) => {
       response.resume();
       const code = response.headers['x-memex-error'];
