@@ -194,6 +194,9 @@ export function emptyStats(uptimeMs = 1000): StatsSnapshot {
     usage: { version: 1, days: {} },
     latency: {},
     limits: { accounts: [], errors: [] },
+    clients: [],
+    sessions: [],
+    projects: [],
     uptimeMs,
     recent: [],
   };

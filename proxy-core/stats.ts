@@ -172,6 +172,9 @@ export function createStats(now: () => number = Date.now): Stats {
         usage: usage.snapshot(),
         latency: latency.snapshot(time, startOfDay(time)),
         limits: { accounts: accounts.snapshot(time), errors: errors.snapshot(time) },
+        clients: [],
+        sessions: [],
+        projects: [],
       };
     },
   };

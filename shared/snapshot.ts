@@ -12,6 +12,18 @@ import {
   type UsageSnapshot,
   type UsageTally,
 } from './usage.js';
+import {
+  CLIENT_LIMIT,
+  PROJECT_LIMIT,
+  SESSION_LIMIT,
+  type ClientRef,
+  type ClientStats,
+  type ProcessRef,
+  type ProjectRef,
+  type ProjectStats,
+  type SessionStats,
+  type WhoTally,
+} from './who.js';
 
 /** The recent-requests ring's size: how many recent requests a snapshot carries. */
 export const RECENT_LIMIT = 200;
@@ -50,6 +62,16 @@ export interface RequestRecord {
    * read, an error status, a tunnel, count_tokens).
    */
   readonly usage?: UsageOutcome;
+  /** The client program, from the request head (or the CONNECT head, for a tunnel). */
+  readonly client?: ClientRef;
+  /** The agent's session id, where it sent one. */
+  readonly session?: string;
+  /** The local process that opened the connection, where the lookup found it. */
+  readonly process?: ProcessRef;
+  /** The git work tree that process works in. */
+  readonly project?: ProjectRef;
+  /** The proxy user of the credentials, for a connection from another machine. */
+  readonly user?: string;
 }
 
 export interface SchemaTotals {
@@ -170,6 +192,12 @@ export interface StatsSnapshot {
   readonly latency: Readonly<Record<string, ModelLatency>>;
   /** Rate limits and quotas the providers reported, per account; failures per hour. */
   readonly limits: LimitsSnapshot;
+  /** Per client program, most recently seen first (at most CLIENT_LIMIT). */
+  readonly clients: readonly ClientStats[];
+  /** Per agent session, most recently seen first (at most SESSION_LIMIT). */
+  readonly sessions: readonly SessionStats[];
+  /** Per git work tree, most recently seen first (at most PROJECT_LIMIT). */
+  readonly projects: readonly ProjectStats[];
 }
 
 /**
@@ -201,7 +229,81 @@ function isStatsSnapshot(value: unknown): value is StatsSnapshot {
     isUsageSnapshot(value['usage']) &&
     isFields(value['latency']) &&
     Object.values(value['latency']).every(isModelLatency) &&
-    isLimitsSnapshot(value['limits'])
+    isLimitsSnapshot(value['limits']) &&
+    isList(value['clients'], CLIENT_LIMIT, isClientStats) &&
+    isList(value['sessions'], SESSION_LIMIT, isSessionStats) &&
+    isList(value['projects'], PROJECT_LIMIT, isProjectStats)
+  );
+}
+
+function isList<V>(
+  value: unknown,
+  limit: number,
+  isEntry: (entry: unknown) => entry is V,
+): value is readonly V[] {
+  return Array.isArray(value) && value.length <= limit && value.every(isEntry);
+}
+
+const TALLY_COUNTS = [
+  'requests',
+  'errors',
+  'bytesIn',
+  'bytesOut',
+  'input',
+  'output',
+  'cacheRead',
+  'cacheWrite',
+  'tunnels',
+  'firstSeen',
+  'lastSeen',
+] as const satisfies readonly (keyof WhoTally)[];
+
+function isWhoTally(value: unknown): value is Fields {
+  if (!hasCounts(value, TALLY_COUNTS) || !isCountOrNull(value['cost'])) return false;
+  const today = value['today'];
+  return hasCounts(today, ['requests', 'tokens']) && isCountOrNull(today['cost']);
+}
+
+function isClientStats(value: unknown): value is ClientStats {
+  return isWhoTally(value) && isClientRef(value) && isCount(value['sessionsToday']);
+}
+
+function isSessionStats(value: unknown): value is SessionStats {
+  return (
+    isWhoTally(value) &&
+    typeof value['id'] === 'string' &&
+    typeof value['client'] === 'string' &&
+    (value['project'] === null || isProjectRef(value['project'])) &&
+    isTextOrNull(value['process'])
+  );
+}
+
+function isProjectStats(value: unknown): value is ProjectStats {
+  if (!isWhoTally(value) || !isProjectRef(value)) return false;
+  const clients = value['clients'];
+  return Array.isArray(clients) && clients.every((name: unknown) => typeof name === 'string');
+}
+
+function isClientRef(value: unknown): value is ClientRef {
+  return isFields(value) && typeof value['name'] === 'string' && isTextOrNull(value['version']);
+}
+
+function isProcessRef(value: unknown): value is ProcessRef {
+  return (
+    isFields(value) &&
+    typeof value['pid'] === 'number' &&
+    Number.isInteger(value['pid']) &&
+    typeof value['name'] === 'string' &&
+    isTextOrNull(value['cwd'])
+  );
+}
+
+function isProjectRef(value: unknown): value is ProjectRef {
+  return (
+    isFields(value) &&
+    typeof value['root'] === 'string' &&
+    typeof value['name'] === 'string' &&
+    isTextOrNull(value['branch'])
   );
 }
 
@@ -331,7 +433,12 @@ function isRequestRecord(value: unknown): value is RequestRecord {
     typeof value['complete'] === 'boolean' &&
     (value['ttfbMs'] === undefined || isCount(value['ttfbMs'])) &&
     (value['firstContentMs'] === undefined || isCount(value['firstContentMs'])) &&
-    (usage === undefined || isUsageOutcome(usage))
+    (usage === undefined || isUsageOutcome(usage)) &&
+    (value['client'] === undefined || isClientRef(value['client'])) &&
+    (value['session'] === undefined || typeof value['session'] === 'string') &&
+    (value['process'] === undefined || isProcessRef(value['process'])) &&
+    (value['project'] === undefined || isProjectRef(value['project'])) &&
+    (value['user'] === undefined || typeof value['user'] === 'string')
   );
 }
 

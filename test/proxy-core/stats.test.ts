@@ -50,6 +50,9 @@ test('starts with every schema at zero and nothing recorded', () => {
     usage: { version: 1, days: {} },
     latency: {},
     limits: { accounts: [], errors: [] },
+    clients: [],
+    sessions: [],
+    projects: [],
   });
   assert.equal(stats.version, 0);
 });
