@@ -71,9 +71,13 @@ export interface Config {
   readonly notify: Notify;
 }
 
+// One route per API the four coding agents talk to: Claude Code, Codex and the SDKs on the API
+// hosts, Gemini CLI on Google's, Codex on a ChatGPT plan on chatgpt.com's backend.
 export const DEFAULT_UPSTREAMS: Readonly<Record<string, string>> = {
   anthropic: 'https://api.anthropic.com',
   openai: 'https://api.openai.com',
+  gemini: 'https://generativelanguage.googleapis.com',
+  chatgpt: 'https://chatgpt.com',
 };
 
 export const DEFAULT_CONFIG: Config = {

@@ -15,6 +15,8 @@ const PATH_RULES: readonly (readonly [RegExp, SchemaId])[] = [
   [/\/chat\/completions$/, 'openai'],
   [/(?:^|\/)(?:v1|openai\/deployments\/[^/]+)\/(?:completions|embeddings)$/, 'openai'],
   [/(?:^|\/)(?:v1|openai)\/responses(?:\/|$)/, 'openai-responses'],
+  // Codex on a ChatGPT plan: the Responses API under chatgpt.com's backend.
+  [/(?:^|\/)backend-api\/codex\/responses(?:\/|$)/, 'openai-responses'],
   [/(?:^|\/)(?:v1|openai)\/realtime(?:\/|$)/, 'openai-realtime'],
   [/\.(?:GenerativeService|LlmBidiService)[./]BidiGenerateContent(?:Constrained)?$/, 'gemini-live'],
   [/\/(?:models|tunedModels)\/[^/:]+:[A-Za-z]+$/, 'gemini'],
