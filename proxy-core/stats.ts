@@ -13,6 +13,8 @@ import type { LimitsReading } from '../shared/limits.js';
 import { AccountLimitsBook } from './observe/accounts.js';
 import { ErrorBook } from './observe/errors.js';
 import { LatencyBook, tokensPerSecond } from './observe/latency.js';
+import { WhoBook, type TunnelSeen } from './observe/who.js';
+import type { Pricing } from '../shared/pricing.js';
 import { dayKey, UsageTotals } from './usage/totals.js';
 
 // Hosts beyond this many are counted under one key, so a scan of many hosts cannot grow memory.
@@ -32,9 +34,13 @@ export interface Stats {
   limitsRead(host: string, fingerprint: string, reading: LimitsReading, status: number): void;
   tunnelOpened(host: string, schema: SchemaId): void;
   tunnelClosed(bytesIn: number, bytesOut: number): void;
+  /** A closed tunnel's client and origin, once known: counted for them. */
+  tunnelAttributed(tunnel: TunnelSeen): void;
   tunnelFailed(): void;
   /** Adds persisted token totals (untrusted JSON, validated), so today survives a restart. */
   seedUsage(snapshot: unknown): void;
+  /** The rates costs are counted at from now on (config `pricing:`). */
+  setPricing(pricing: Pricing): void;
   /** Increases whenever anything changes, so a reader can skip unchanged snapshots. */
   readonly version: number;
   snapshot(): StatsSnapshot;
@@ -57,6 +63,7 @@ export function createStats(now: () => number = Date.now): Stats {
   const latency = new LatencyBook();
   const accounts = new AccountLimitsBook();
   const errors = new ErrorBook();
+  const who = new WhoBook();
   // The day key is computed once per day, not once per request.
   let today = '';
   let tomorrowAt = 0;
@@ -77,9 +84,10 @@ export function createStats(now: () => number = Date.now): Stats {
     totals.bytesIn += record.bytesIn;
     totals.bytesOut += record.bytesOut;
     const outcome = record.usage;
-    if (record.status >= 429) errors.add(now(), record.schema, outcome?.model ?? '', record.status);
+    const time = now();
+    if (record.status >= 429) errors.add(time, record.schema, outcome?.model ?? '', record.status);
+    who.request(record, time, dayOf(time));
     if (outcome !== undefined) {
-      const time = now();
       usage.add(record.schema, outcome, dayOf(time));
       if (record.ttfbMs !== undefined && outcome.model !== '') {
         const output = outcome.kind === 'counted' ? outcome.tokens.output : 0;
@@ -138,6 +146,14 @@ export function createStats(now: () => number = Date.now): Stats {
       tunnels.bytesOut += bytesOut;
       version++;
     },
+    tunnelAttributed(tunnel) {
+      const time = now();
+      who.tunnel(tunnel, time, dayOf(time));
+      version++;
+    },
+    setPricing(pricing) {
+      who.setPricing(pricing);
+    },
     tunnelFailed() {
       tunnels.failed++;
       version++;
@@ -172,9 +188,7 @@ export function createStats(now: () => number = Date.now): Stats {
         usage: usage.snapshot(),
         latency: latency.snapshot(time, startOfDay(time)),
         limits: { accounts: accounts.snapshot(time), errors: errors.snapshot(time) },
-        clients: [],
-        sessions: [],
-        projects: [],
+        ...who.snapshot({ key: dayOf(time), start: startOfDay(time) }),
       };
     },
   };

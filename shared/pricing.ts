@@ -71,7 +71,11 @@ function rate(value: number | undefined): number {
 /** The cost of `tokens` for `model`, or undefined when no pattern matches the model. */
 export function costOf(pricing: Pricing, model: string, tokens: TokenCounts): number | undefined {
   const price = priceOf(pricing, model);
-  if (price === undefined) return undefined;
+  return price === undefined ? undefined : costAt(price, tokens);
+}
+
+/** The cost of `tokens` at `price`. */
+export function costAt(price: Readonly<ModelPrice>, tokens: TokenCounts): number {
   return (
     (tokens.input * rate(price.input_per_mtok) +
       tokens.output * rate(price.output_per_mtok) +

@@ -41,6 +41,15 @@ export interface Notify {
   readonly thresholds: readonly number[];
 }
 
+/** Who is calling: how requests are attributed beyond their head. */
+export interface Attribution {
+  /**
+   * Look up the local process (and its git project) that opened each client connection.
+   * Default true.
+   */
+  readonly processes: boolean;
+}
+
 /** Everything memex-proxy runs on. */
 export interface Config {
   /**
@@ -69,6 +78,7 @@ export interface Config {
    */
   readonly pricing: Pricing;
   readonly notify: Notify;
+  readonly attribution: Attribution;
 }
 
 // One route per API the four coding agents talk to: Claude Code, Codex and the SDKs on the API
@@ -96,6 +106,7 @@ export const DEFAULT_CONFIG: Config = {
   auth: null,
   pricing: {},
   notify: { thresholds: [80, 95] },
+  attribution: { processes: true },
 };
 
 /**

@@ -4,7 +4,7 @@
 import type { ModelPrice, Pricing } from '../../shared/pricing.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { checkKeys, isInteger, isPlainObject, show, type Report } from './check.js';
-import { DEFAULT_CONFIG, type Auth, type Config, type Notify } from './config.js';
+import { DEFAULT_CONFIG, type Attribution, type Auth, type Config, type Notify } from './config.js';
 
 const TIMEOUT_KEYS = [
   'header_ms',
@@ -24,6 +24,7 @@ export const CONFIG_KEYS = [
   'auth',
   'pricing',
   'notify',
+  'attribution',
 ] as const;
 const PRICE_KEYS = [
   'input_per_mtok',
@@ -106,8 +107,39 @@ export function toConfig(
   const pricing =
     value['pricing'] === undefined ? base.pricing : checkPricing(value['pricing'], report);
   const notify = value['notify'] === undefined ? base.notify : checkNotify(value['notify'], report);
+  const attribution =
+    value['attribution'] === undefined
+      ? base.attribution
+      : checkAttribution(value['attribution'], report);
   if (issues.length > 0) throw new ConfigError('CONFIG_INVALID', file, issues);
-  return { host, port, upstreams, connect_ports: connectPorts, timeouts, auth, pricing, notify };
+  return {
+    host,
+    port,
+    upstreams,
+    connect_ports: connectPorts,
+    timeouts,
+    auth,
+    pricing,
+    notify,
+    attribution,
+  };
+}
+
+const ATTRIBUTION_KEYS = ['processes'] as const;
+
+function checkAttribution(value: unknown, report: Report): Attribution {
+  if (!isPlainObject(value)) {
+    report(['attribution'], 'expected a mapping with processes: true or false');
+    return DEFAULT_CONFIG.attribution;
+  }
+  checkKeys(value, ['attribution'], ATTRIBUTION_KEYS, report);
+  const processes = value['processes'];
+  if (processes === undefined) return DEFAULT_CONFIG.attribution;
+  if (typeof processes !== 'boolean') {
+    report(['attribution', 'processes'], `${show(processes)} is not true or false`);
+    return DEFAULT_CONFIG.attribution;
+  }
+  return { processes };
 }
 
 const NOTIFY_KEYS = ['thresholds'] as const;

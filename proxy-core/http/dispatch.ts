@@ -25,6 +25,8 @@ import {
   type Refusal,
 } from './admission.js';
 import type { Agents } from './agents.js';
+import type { Origins } from './attribution.js';
+import { clientOf } from '../observe/client.js';
 import { refusedContext, type Exchange, type ExchangeContext } from './exchange.js';
 import { toOutgoing } from './outgoing.js';
 import { relay } from './relay.js';
@@ -45,6 +47,10 @@ export interface Routing {
   readonly forwardAgents: Agents;
   /** `1.1 memex-<id>`, appended to forward-mode requests so one that comes back is seen. */
   readonly via: string;
+  /** Where each client connection came from (the local process and project). */
+  readonly origins: Origins;
+  /** The proxy user an admitted request is attributed to (an exposed listener's), or null. */
+  readonly user: string | null;
 }
 
 /** Handles one HTTP request (everything but CONNECT). */
@@ -103,7 +109,8 @@ function admit(
 ): Relayed | undefined {
   res.track(
     stats,
-    early === null ? contextOf(decision, routing.timeouts) : refusedContext(decision.pathname),
+    early === null ? contextOf(decision, routing) : refusedContext(decision.pathname),
+    routing.origins.of(res.req.socket),
   );
   const refusal = early ?? refuseRouted(decision, routing.policy);
   if (refusal !== null) {
@@ -135,8 +142,12 @@ export function handleConnect(
     sendRawError(socket, refusal.code, refusal.message, undefined, refusal.headers);
     return;
   }
-  if (decision.kind === 'tunnel')
-    openTunnel(socket, head, decision.target, routing.dial, stats, open);
+  if (decision.kind === 'tunnel') {
+    openTunnel(socket, head, decision.target, routing.dial, stats, open, {
+      client: clientOf(req.headers),
+      origin: routing.origins.of(socket),
+    });
+  }
 }
 
 function serveInternal(
@@ -152,7 +163,7 @@ function serveInternal(
   sendJson(res, endpoint === 'stats' ? stats.snapshot() : { status: 'ok' });
 }
 
-function contextOf(decision: Route, timeouts: Timeouts): ExchangeContext {
+function contextOf(decision: Route, { timeouts, user }: Routing): ExchangeContext {
   switch (decision.kind) {
     case 'reverse':
       return {
@@ -160,6 +171,7 @@ function contextOf(decision: Route, timeouts: Timeouts): ExchangeContext {
         host: decision.upstream.host,
         path: decision.pathname,
         timeouts,
+        user,
       };
     case 'forward':
       return {
@@ -167,6 +179,7 @@ function contextOf(decision: Route, timeouts: Timeouts): ExchangeContext {
         host: decision.target.host,
         path: decision.pathname,
         timeouts,
+        user,
       };
     case 'internal':
     case 'reject':

@@ -6,11 +6,14 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { LimitsReading } from '../../shared/limits.js';
+import type { RequestRecord } from '../../shared/snapshot.js';
 import type { SchemaId } from '../../shared/schemas.js';
 import { DEFAULT_CONFIG, type Timeouts } from '../config/config.js';
 import type { Stats } from '../stats.js';
 import { readHeadLimits } from '../observe/response.js';
 import type { UsageOutcome } from '../usage/outcome.js';
+import { clientOf, sessionOf } from '../observe/client.js';
+import { ConnectionOrigin } from './attribution.js';
 
 /** What the stages after routing know about a request; built once per request. */
 export interface ExchangeContext {
@@ -20,14 +23,20 @@ export interface ExchangeContext {
   /** The client's path without the query (a query can carry a key, `?key=`). */
   readonly path: string;
   readonly timeouts: Timeouts;
+  /** The proxy user whose credentials let the request in (an exposed listener's), or null. */
+  readonly user: string | null;
 }
 
 /** The context of a request refused before it was routed to anything. */
 export function refusedContext(path: string): ExchangeContext {
-  return { schema: 'unknown', host: '', path, timeouts: DEFAULT_CONFIG.timeouts };
+  return { schema: 'unknown', host: '', path, timeouts: DEFAULT_CONFIG.timeouts, user: null };
 }
 
+/** Who sent an exchange, as its record names them. */
+export type WhoFields = Pick<RequestRecord, 'client' | 'session' | 'process' | 'project' | 'user'>;
+
 const UNTRACKED: ExchangeContext = refusedContext('');
+const NO_ORIGIN = new ConnectionOrigin({ process: null, project: null, user: null });
 
 export class Exchange extends ServerResponse {
   #context: ExchangeContext = UNTRACKED;
@@ -51,15 +60,26 @@ export class Exchange extends ServerResponse {
   #contentAt = 0;
   #bytesInAt = 0;
   #bytesOutAt = 0;
+  #origin: ConnectionOrigin = NO_ORIGIN;
+  // When the exchange ended, and its bytes then: recording may wait for usage and the origin,
+  // and a keep-alive connection's next request must not count into this one.
+  #endedAt = 0;
+  #bytesIn = 0;
+  #bytesOut = 0;
+  #originAwaited = false;
 
   get context(): ExchangeContext {
     return this.#context;
   }
 
-  /** Starts accounting with `context`; the exchange is recorded when the response closes. */
-  track(stats: Stats, context: ExchangeContext): void {
+  /**
+   * Starts accounting with `context` and the connection's `origin`; the exchange is recorded
+   * when the response closes.
+   */
+  track(stats: Stats, context: ExchangeContext, origin: ConnectionOrigin): void {
     const socket = this.req.socket;
     this.#context = context;
+    this.#origin = origin;
     this.#stats = stats;
     this.#clientSocket = socket;
     this.#startedAt = performance.now();
@@ -111,24 +131,48 @@ export class Exchange extends ServerResponse {
     this.#cut = true;
   }
 
-  /** Records the finished exchange; called once, when the response closes. */
+  /** Runs `then` with who sent this exchange, once the connection's origin is known. */
+  attributed(then: (who: WhoFields) => void): void {
+    this.#origin.whenKnown(() => {
+      then(this.#who());
+    });
+  }
+
+  /** Records the finished exchange; called when the response closes, then by what it awaits. */
   record(): void {
-    this.#recordDue = true;
-    if (this.#usagePending) return;
-    const stats = this.#stats;
     const socket = this.#clientSocket;
+    if (!this.#recordDue) {
+      this.#recordDue = true;
+      this.#endedAt = performance.now();
+      if (socket !== undefined) {
+        this.#bytesIn = socket.bytesRead - this.#bytesInAt;
+        this.#bytesOut = socket.bytesWritten - this.#bytesOutAt;
+      }
+    }
+    if (this.#usagePending) return;
+    if (this.#origin.origin === undefined) {
+      if (!this.#originAwaited) {
+        this.#originAwaited = true;
+        this.#origin.whenKnown(() => {
+          this.record();
+        });
+      }
+      return;
+    }
+    const stats = this.#stats;
     if (stats === undefined || socket === undefined) return;
     const context = this.#context;
-    const endedAt = performance.now();
-    const durationMs = endedAt - this.#startedAt;
+    const durationMs = this.#endedAt - this.#startedAt;
+    // Epoch time of the performance.now() clock's zero point, for the wall-clock times below.
+    const epoch = Date.now() - performance.now();
     const head = this.limitsHead;
     if (head !== undefined) {
       this.limitsHead = undefined;
-      readHeadLimits(head, this, Date.now() - (endedAt - this.#headAt));
+      readHeadLimits(head, this, epoch + this.#headAt);
     }
     const firstAt = this.#firstByteAt === 0 ? this.#headAt : this.#firstByteAt;
     stats.requestEnded({
-      time: Date.now() - durationMs,
+      time: epoch + this.#startedAt,
       method: this.req.method ?? '',
       host: context.host,
       path: context.path,
@@ -140,11 +184,26 @@ export class Exchange extends ServerResponse {
       ...(this.#contentAt === 0
         ? {}
         : { firstContentMs: Math.round((this.#contentAt - this.#startedAt) * 100) / 100 }),
-      bytesIn: socket.bytesRead - this.#bytesInAt,
-      bytesOut: socket.bytesWritten - this.#bytesOutAt,
+      bytesIn: this.#bytesIn,
+      bytesOut: this.#bytesOut,
       ...(this.usage === undefined ? {} : { usage: this.usage }),
+      ...this.#who(),
     });
     this.#stats = undefined;
+  }
+
+  #who(): WhoFields {
+    const headers = this.req.headers;
+    const origin = this.#origin.origin;
+    const session = sessionOf(headers);
+    const user = this.#context.user;
+    return {
+      client: clientOf(headers),
+      ...(session === undefined ? {} : { session }),
+      ...(origin?.process == null ? {} : { process: origin.process }),
+      ...(origin?.project == null ? {} : { project: origin.project }),
+      ...(user === null ? {} : { user }),
+    };
   }
 }
 

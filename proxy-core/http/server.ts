@@ -11,6 +11,8 @@ import { exposureProblem, isLoopbackHost, type Config } from '../config/config.j
 import { ConfigError, errnoOf, ListenError } from '../errors.js';
 import { createStats, type Stats } from '../stats.js';
 import { createAgents, type Agents } from './agents.js';
+import { createOrigins, type Origins } from './attribution.js';
+import { createOriginLookup } from '../observe/origin/lookup.js';
 import { readMaxConnections } from './capacity.js';
 import { createCredentialCheck } from './credentials.js';
 import { guardedLookup, isSelf, ownAddresses } from './destinations.js';
@@ -51,6 +53,10 @@ interface Listener {
   readonly id: string;
   readonly upstreamAgents: Agents;
   readonly forwardAgents: Agents;
+  // Both kept for the listener's life, so a reload that turns lookups off and on again keeps
+  // the connections' origins and the lookup's caches.
+  readonly originsOn: Origins;
+  readonly originsOff: Origins;
 }
 
 /**
@@ -61,14 +67,18 @@ export async function createProxy(config: Config, stats: Stats = createStats()):
   checkServable(config);
   const exposed = !isLoopbackHost(config.host);
   const upstreamAgents = createAgents();
+  const own = ownAddresses(config.host);
   let listener: Listener = {
     exposed,
     port: config.port,
-    own: ownAddresses(config.host),
+    own,
     id: randomBytes(6).toString('hex'),
     upstreamAgents,
     forwardAgents: exposed ? createAgents(guardedLookup) : upstreamAgents,
+    originsOn: createOrigins(createOriginLookup(), own),
+    originsOff: createOrigins(null, own),
   };
+  stats.setPricing(config.pricing);
   let routing = compile(config, listener);
   const tunnels = new Set<Socket>();
   const websockets = new Set<Socket>();
@@ -131,6 +141,7 @@ export async function createProxy(config: Config, stats: Stats = createStats()):
     update(next) {
       checkServable(next);
       routing = compile(next, listener);
+      stats.setPricing(next.pricing);
       server.setTimeout(next.timeouts.stream_idle_ms);
       server.headersTimeout = next.timeouts.header_ms;
     },
@@ -198,6 +209,8 @@ function compile(config: Config, listener: Listener): Routing {
     upstreamAgents: listener.upstreamAgents,
     forwardAgents: listener.forwardAgents,
     via: `1.1 memex-${listener.id}`,
+    origins: config.attribution.processes ? listener.originsOn : listener.originsOff,
+    user: exposed && config.auth !== null ? config.auth.username : null,
   };
 }
 

@@ -11,6 +11,8 @@ import { connect, type LookupFunction, type Socket } from 'node:net';
 import type { Timeouts } from '../config/config.js';
 import { errnoOf, toProxyErrorCode } from '../errors.js';
 import type { Stats } from '../stats.js';
+import { UNKNOWN_ORIGIN, type ClientRef } from '../../shared/who.js';
+import type { ConnectionOrigin } from './attribution.js';
 import { sendRawError } from './reply.js';
 import type { Authority } from './route.js';
 import { classifyHost } from './schema.js';
@@ -26,7 +28,8 @@ export interface TunnelDial {
 /**
  * Opens one tunnel to `target`. `head` holds bytes the client sent right after the CONNECT head
  * (in the same packet): they go upstream once the tunnel is open, and are dropped if the dial
- * fails. `open` tracks live tunnels so shutdown can end them.
+ * fails. `open` tracks live tunnels so shutdown can end them; `who` opened it (the CONNECT
+ * head's client and the connection's origin), counted when it closes.
  */
 export function openTunnel(
   client: Socket,
@@ -35,6 +38,7 @@ export function openTunnel(
   dial: TunnelDial,
   stats: Stats,
   open: Set<Socket>,
+  who: { readonly client: ClientRef; readonly origin: ConnectionOrigin },
 ): void {
   client.on('error', destroySocket);
   // The server's idle timeout is for HTTP exchanges; the tunnel has its own, on the upstream side.
@@ -83,7 +87,17 @@ export function openTunnel(
     if (head.length > 0) upstream.write(head);
     splice(client, upstream);
     upstream.once('close', () => {
-      stats.tunnelClosed(upstream.bytesWritten, upstream.bytesRead);
+      const bytesIn = upstream.bytesWritten;
+      const bytesOut = upstream.bytesRead;
+      stats.tunnelClosed(bytesIn, bytesOut);
+      who.origin.whenKnown(() => {
+        stats.tunnelAttributed({
+          client: who.client,
+          origin: who.origin.origin ?? UNKNOWN_ORIGIN,
+          bytesIn,
+          bytesOut,
+        });
+      });
     });
   });
 

@@ -50,6 +50,28 @@ export const UNKNOWN_AGENT_CHARS = 60;
 /** The client of a request without a user agent. */
 export const NO_CLIENT: ClientRef = { name: 'unknown', version: null };
 
+// A client sends the same head on every request: each distinct agent string is matched once.
+const CACHE_LIMIT = 256;
+const cache = new Map<string, ClientRef>();
+
+/** {@link identifyClient}, remembered per user agent and runtime. */
+export function clientOf(headers: IncomingHttpHeaders): ClientRef {
+  const agent = headers['user-agent'];
+  if (agent === undefined) return NO_CLIENT;
+  const runtime = headers['x-stainless-runtime'];
+  const key =
+    runtime === undefined
+      ? agent
+      : `${agent}\n${String(runtime)}\n${String(headers['x-stainless-runtime-version'])}`;
+  let client = cache.get(key);
+  if (client === undefined) {
+    client = identifyClient(headers);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(key, client);
+  }
+  return client;
+}
+
 /** The client a request head names (`user-agent`, and the SDK's `x-stainless-*` runtime). */
 export function identifyClient(headers: IncomingHttpHeaders): ClientRef {
   const agent = headers['user-agent'];

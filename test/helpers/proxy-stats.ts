@@ -10,7 +10,8 @@ import { type RequestRecord } from '../../shared/snapshot.js';
 
 /**
  * Stats that emit 'requestEnded' (record), 'responseCarried' (record), 'limitsRead', 'webSocketOpened',
- * 'webSocketClosed', 'tunnelOpened', 'tunnelClosed' and 'tunnelFailed'.
+ * 'webSocketClosed', 'tunnelOpened', 'tunnelClosed', 'tunnelAttributed' (TunnelSeen) and
+ * 'tunnelFailed'.
  */
 export function createObservedStats(): { stats: Stats; events: EventEmitter } {
   const inner = createStats();
@@ -47,9 +48,16 @@ export function createObservedStats(): { stats: Stats; events: EventEmitter } {
       inner.tunnelClosed(bytesIn, bytesOut);
       events.emit('tunnelClosed');
     },
+    tunnelAttributed(tunnel) {
+      inner.tunnelAttributed(tunnel);
+      events.emit('tunnelAttributed', tunnel);
+    },
     tunnelFailed() {
       inner.tunnelFailed();
       events.emit('tunnelFailed');
+    },
+    setPricing(pricing) {
+      inner.setPricing(pricing);
     },
     seedUsage(snapshot) {
       inner.seedUsage(snapshot);

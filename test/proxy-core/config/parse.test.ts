@@ -42,6 +42,8 @@ pricing:
     output_per_mtok: 1
 notify:
   thresholds: [70, 99.5]
+attribution:
+  processes: false
 `;
   const toml = `host = "127.0.0.2"
 port = 9000
@@ -74,6 +76,9 @@ output_per_mtok = 1
 
 [notify]
 thresholds = [70, 99.5]
+
+[attribution]
+processes = false
 `;
   const expected = {
     host: '127.0.0.2',
@@ -82,6 +87,7 @@ thresholds = [70, 99.5]
       anthropic: 'https://api.anthropic.com',
       openai: 'http://127.0.0.1:1234/v1base',
       gemini: 'https://generativelanguage.googleapis.com',
+      chatgpt: 'https://chatgpt.com',
     },
     connect_ports: [443, 8443],
     timeouts: {
@@ -103,6 +109,7 @@ thresholds = [70, 99.5]
       '*': { output_per_mtok: 1 },
     },
     notify: { thresholds: [70, 99.5] },
+    attribution: { processes: false },
   };
   assert.deepEqual(parseConfig(yaml, 'yaml', 'memex.yml'), expected);
   assert.deepEqual(parseConfig(toml, 'toml', 'memex.toml'), expected);
@@ -112,7 +119,13 @@ test('keys left out keep their defaults and upstreams merge by name', () => {
   const config = parseConfig('upstreams:\n  ollama: http://127.0.0.1:11434\n', 'yaml', 'f');
   assert.equal(config.port, 8080);
   assert.equal(config.host, '127.0.0.1');
-  assert.deepEqual(Object.keys(config.upstreams), ['anthropic', 'openai', 'ollama']);
+  assert.deepEqual(Object.keys(config.upstreams), [
+    'anthropic',
+    'openai',
+    'gemini',
+    'chatgpt',
+    'ollama',
+  ]);
   assert.deepEqual(config.timeouts, DEFAULT_CONFIG.timeouts);
 });
 
@@ -122,7 +135,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'yaml',
     'memex.yml',
     'prot: 80\n',
-    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify',
+    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution',
   ],
   [
     'yaml',
@@ -177,7 +190,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'yaml',
     'memex.yml',
     '- 1\n- 2\n',
-    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts, auth, pricing, notify)',
+    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution)',
   ],
   [
     'yaml',
@@ -219,7 +232,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'toml',
     'memex.toml',
     'prot = 80\n',
-    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify',
+    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution',
   ],
   [
     'toml',

@@ -27,6 +27,7 @@ const BASE: Config = {
   auth: null,
   pricing: { 'claude-*': { input_per_mtok: 3, output_per_mtok: 15 } },
   notify: { thresholds: [80, 95] },
+  attribution: { processes: false },
 };
 
 test('parses no arguments into all-default options', () => {
@@ -244,6 +245,7 @@ test('lets flags win over the config, falsy values such as port 0 included', () 
     auth: null,
     pricing: BASE.pricing,
     notify: BASE.notify,
+    attribution: BASE.attribution,
   });
 });
 
@@ -281,6 +283,8 @@ test('applies parsed command-line flags end to end', () => {
   assert.deepEqual(config.upstreams, {
     anthropic: 'https://api.anthropic.com',
     openai: 'https://api.openai.com',
+    gemini: 'https://generativelanguage.googleapis.com',
+    chatgpt: 'https://chatgpt.com',
     local: 'http://127.0.0.1:1234',
   });
 });
