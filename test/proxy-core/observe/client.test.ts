@@ -50,7 +50,8 @@ test('every captured agent head is attributed to its client, version and session
 test("Codex's session comes from the turn metadata when no session-id header is sent", () => {
   const codex = HEADS['codex-cli-0.171.0']?.[0];
   assert.ok(codex !== undefined);
-  const { 'session-id': _sessionId, ...rest } = codex.headers;
+  const rest: Record<string, string> = { ...codex.headers };
+  delete rest['session-id'];
   assert.equal(sessionOf(rest), '01a2381a-d6bd-7242-832d-7a943fab4bd4');
   assert.equal(sessionOf({ 'x-codex-turn-metadata': '{"session_id": 7}' }), undefined);
   assert.equal(sessionOf({ 'x-codex-turn-metadata': '{not json' }), undefined);

@@ -43,7 +43,8 @@ test('a request counts for its client, session and project, cost where priced', 
   const book = new WhoBook();
   book.setPricing({ 'claude-sonnet-4*': { input_per_mtok: 3, output_per_mtok: 15 } });
   book.request(record(), NOON, DAY.key);
-  const { usage: _usage, ...failed } = record({ status: 500, bytesIn: 1, bytesOut: 2 });
+  const failed: RequestRecord = { ...record({ status: 500, bytesIn: 1, bytesOut: 2 }) };
+  delete (failed as { usage?: unknown }).usage;
   book.request(failed, NOON + 1, DAY.key);
   const { clients, sessions, projects } = book.snapshot(DAY);
   const cost = (10 * 3 + 20 * 15) / 1_000_000;
@@ -75,14 +76,16 @@ test('cost stays null while no model is priced; today starts over on a new day',
   const book = new WhoBook();
   book.request(record(), NOON, DAY.key);
   const tomorrow = { key: '2026-12-04', start: DAY.start + 86_400_000 };
-  const [client] = book.snapshot(tomorrow).clients;
-  assert.equal(client?.cost, null);
-  assert.deepEqual(client?.today, { requests: 0, tokens: 0, cost: null });
-  assert.equal(client?.sessionsToday, 0);
+  const client = book.snapshot(tomorrow).clients[0];
+  assert.ok(client !== undefined);
+  assert.equal(client.cost, null);
+  assert.deepEqual(client.today, { requests: 0, tokens: 0, cost: null });
+  assert.equal(client.sessionsToday, 0);
   book.request(record(), tomorrow.start + 5, tomorrow.key);
-  const [next] = book.snapshot(tomorrow).clients;
-  assert.equal(next?.requests, 2);
-  assert.deepEqual(next?.today, { requests: 1, tokens: 370, cost: null });
+  const next = book.snapshot(tomorrow).clients[0];
+  assert.ok(next !== undefined);
+  assert.equal(next.requests, 2);
+  assert.deepEqual(next.today, { requests: 1, tokens: 370, cost: null });
 });
 
 test('tunnels count for their client and project, not as requests', () => {
@@ -109,8 +112,10 @@ test('tunnels count for their client and project, not as requests', () => {
     })),
     [{ name: 'Gemini CLI', requests: 0, tunnels: 1, bytesIn: 5, bytesOut: 7 }],
   );
-  assert.equal(projects[0]?.tunnels, 1);
-  assert.deepEqual(projects[0]?.clients, ['Gemini CLI']);
+  const project = projects[0];
+  assert.ok(project !== undefined);
+  assert.equal(project.tunnels, 1);
+  assert.deepEqual(project.clients, ['Gemini CLI']);
 });
 
 test('at most SESSION_LIMIT sessions, PROJECT_LIMIT projects and CLIENT_LIMIT clients: the least recently seen go', () => {
