@@ -11,7 +11,7 @@ import { exposureProblem, isLoopbackHost, type Config } from '../config/config.j
 import { ConfigError, errnoOf, ListenError } from '../errors.js';
 import { createStats, type Stats } from '../stats.js';
 import { createAgents, type Agents } from './agents.js';
-import { createOrigins, type Origins } from './attribution.js';
+import { createOrigins, type OriginLookup, type Origins } from './attribution.js';
 import { createOriginLookup } from '../observe/origin/lookup.js';
 import { readMaxConnections } from './capacity.js';
 import { createCredentialCheck } from './credentials.js';
@@ -45,6 +45,12 @@ export interface Proxy {
   close(graceMs?: number): Promise<void>;
 }
 
+/** What a proxy is built with besides its config. */
+export interface ProxyOptions {
+  /** How client connections' processes are found; the platform's lookup by default. */
+  readonly originLookup?: OriginLookup;
+}
+
 // What stays fixed while one listener lives (a new host or port means a new proxy).
 interface Listener {
   readonly exposed: boolean;
@@ -63,7 +69,11 @@ interface Listener {
  * Starts a proxy listening on `config.host`:`config.port`. Rejects with a ListenError, or a
  * ConfigError for a listener beyond loopback without credentials (DESIGN.md, Security defaults).
  */
-export async function createProxy(config: Config, stats: Stats = createStats()): Promise<Proxy> {
+export async function createProxy(
+  config: Config,
+  stats: Stats = createStats(),
+  options: ProxyOptions = {},
+): Promise<Proxy> {
   checkServable(config);
   const exposed = !isLoopbackHost(config.host);
   const upstreamAgents = createAgents();
@@ -75,7 +85,7 @@ export async function createProxy(config: Config, stats: Stats = createStats()):
     id: randomBytes(6).toString('hex'),
     upstreamAgents,
     forwardAgents: exposed ? createAgents(guardedLookup) : upstreamAgents,
-    originsOn: createOrigins(createOriginLookup(), own),
+    originsOn: createOrigins(options.originLookup ?? createOriginLookup(), own),
     originsOff: createOrigins(null, own),
   };
   stats.setPricing(config.pricing);

@@ -4,7 +4,7 @@
 import { EventEmitter, once } from 'node:events';
 import type { TestContext } from 'node:test';
 import { DEFAULT_CONFIG, type Config } from '../../proxy-core/config/config.js';
-import { createProxy, type Proxy } from '../../proxy-core/http/server.js';
+import { createProxy, type Proxy, type ProxyOptions } from '../../proxy-core/http/server.js';
 import { createStats, type Stats } from '../../proxy-core/stats.js';
 import { type RequestRecord } from '../../shared/snapshot.js';
 
@@ -86,11 +86,13 @@ export interface ObservedProxy {
 export async function startObservedProxy(
   t: TestContext,
   overrides: Partial<Config> = {},
+  options: ProxyOptions = {},
 ): Promise<ObservedProxy> {
   const { stats, events } = createObservedStats();
   const proxy = await createProxy(
     { ...DEFAULT_CONFIG, host: '127.0.0.1', port: 0, ...overrides },
     stats,
+    options,
   );
   t.after(() => proxy.close(0));
   const port = proxy.address().port;
