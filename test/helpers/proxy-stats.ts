@@ -79,7 +79,7 @@ export interface ObservedProxy {
   readonly url: string;
   readonly events: EventEmitter;
   /** Resolves with the next request the stats record. Call it before sending the request. */
-  nextRecord(): Promise<RequestRecord>;
+  readonly nextRecord: () => Promise<RequestRecord>;
 }
 
 /** Starts a proxy on 127.0.0.1 port 0 with observed stats; closed when the test ends. */
