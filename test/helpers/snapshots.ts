@@ -3,7 +3,10 @@
 import { createStats } from '../../proxy-core/stats.js';
 import type { RequestRecord, StatsSnapshot } from '../../shared/snapshot.js';
 
-/** A snapshot with every part filled: requests with and without usage, tunnels, two days. */
+/**
+ * A snapshot with every part filled: requests with and without usage, tunnels, two days, a
+ * client, session and project. Newest request first: Gemini (no usage), unparsed, counted.
+ */
 export function fullSnapshot(): StatsSnapshot {
   const stats = createStats(() => new Date(2025, 5, 12, 10).getTime());
   stats.seedUsage({
@@ -41,6 +44,7 @@ export function fullSnapshot(): StatsSnapshot {
     stats.requestStarted();
     stats.requestEnded(record);
   };
+  const project = { root: '/home/dev/shop', name: 'shop', branch: 'main' };
   end({
     ...base,
     usage: {
@@ -48,6 +52,11 @@ export function fullSnapshot(): StatsSnapshot {
       model: 'claude-x',
       tokens: { input: 1, output: 2, cacheRead: 3, cacheWrite: 4 },
     },
+    client: { name: 'Claude Code', version: '2.1.332' },
+    session: 'session-1',
+    process: { pid: 7, name: 'claude', cwd: '/home/dev/shop' },
+    project,
+    user: 'ada',
   });
   end({
     ...base,
@@ -58,6 +67,12 @@ export function fullSnapshot(): StatsSnapshot {
   end({ ...base, schema: 'gemini' });
   stats.tunnelOpened('chatgpt.com', 'openai');
   stats.tunnelClosed(100, 200);
+  stats.tunnelAttributed({
+    client: { name: 'curl', version: '8.14.1' },
+    origin: { process: null, project, user: null },
+    bytesIn: 100,
+    bytesOut: 200,
+  });
   stats.tunnelFailed();
   return stats.snapshot();
 }

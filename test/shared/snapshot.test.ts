@@ -79,6 +79,20 @@ test('a snapshot with any field missing or of the wrong type is refused', () => 
       'a usage tally missing unparsed',
       without(['usage', 'days', '2025-06-11', 'schemas', 'openai', 'unparsed']),
     ],
+    ['clients missing', without(['clients'])],
+    ['a client without a name', without(['clients', 0, 'name'])],
+    ['a client cost as text', edited(['clients', 0, 'cost'], '1')],
+    ['a client today without tokens', without(['clients', 0, 'today', 'tokens'])],
+    ['sessions not an array', edited(['sessions'], {})],
+    ['a session project of the wrong shape', edited(['sessions', 0, 'project'], 'shop')],
+    ['a session of a numeric id', edited(['sessions', 0, 'id'], 1)],
+    ['projects missing', without(['projects'])],
+    ['a project without a root', without(['projects', 0, 'root'])],
+    ['a project client list of numbers', edited(['projects', 0, 'clients'], [1])],
+    ['a record client without a version', without(['recent', 2, 'client', 'version'])],
+    ['a record pid of 1.5', edited(['recent', 2, 'process', 'pid'], 1.5)],
+    ['a record project branch of 0', edited(['recent', 2, 'project', 'branch'], 0)],
+    ['a record user of 1', edited(['recent', 2, 'user'], 1)],
   ];
   for (const [what, value] of cases) assert.equal(parseStatsSnapshot(value), undefined, what);
 });
