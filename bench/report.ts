@@ -9,8 +9,11 @@ export type TargetName = (typeof TARGETS)[number];
 /** The targets that are proxies (spawned per round, with memory and spawn time read). */
 export const PROXIES = ['memex', 'bare', 'floor'] as const;
 export type ProxyName = (typeof PROXIES)[number];
-/** memex with limit headers on every response (issue 15): measured beside memex, not tabled. */
-export type SampleName = TargetName | 'memexLimits';
+/**
+ * memex variants measured beside memex, not tabled: with limit headers on every response (issue
+ * 15), and with process lookups off (issue 16).
+ */
+export type SampleName = TargetName | 'memexLimits' | 'memexNoWho';
 
 /** latency: lower is better, paired as a difference; rate: higher is better, paired as a ratio. */
 type Kind = 'latency' | 'rate' | 'count' | 'process';
@@ -46,7 +49,7 @@ export const METRICS: Readonly<Record<string, MetricInfo>> = {
 export type Samples = Record<SampleName, Record<string, number[]>>;
 
 export function emptySamples(): Samples {
-  return { direct: {}, memex: {}, bare: {}, floor: {}, memexLimits: {} };
+  return { direct: {}, memex: {}, bare: {}, floor: {}, memexLimits: {}, memexNoWho: {} };
 }
 
 export function addSample(
@@ -204,18 +207,18 @@ export function toTable(rows: readonly SummaryRow[]): string {
   ].join('\n');
 }
 
-/** The metrics memex is measured on with limit headers on and off, and their short labels. */
-const LIMITS_LABELS: Readonly<Record<string, string>> = {
+/** The metrics a memex variant is measured on beside memex, and their short labels. */
+const PAIR_LABELS: Readonly<Record<string, string>> = {
   smallP50Us: 'small POST p50',
   smallP99Us: 'small POST p99',
   sseDelayP50Us: 'SSE delay p50',
   firstEventUs: 'SSE first event',
 };
 
-export interface LimitsRow {
+export interface PairRow {
   readonly metric: string;
   readonly label: string;
-  /** Medians of rounds: memex without limit headers, and with them. */
+  /** Medians of rounds: the feature off, and on. */
   readonly off: number;
   readonly on: number;
   /** on − off per round, and their median. */
@@ -223,28 +226,38 @@ export interface LimitsRow {
   readonly difference: number;
 }
 
-/** memex with limit headers against memex without, paired per round; [] if never measured. */
-export function summarizeLimits(samples: Samples): LimitsRow[] {
-  if (Object.keys(samples.memexLimits).length === 0) return [];
-  return Object.entries(LIMITS_LABELS).map(([metric, label]) => {
-    const rounds = pairs(samples, 'memexLimits', metric, 'latency', 'memex');
+/** A feature on against off, paired per round; [] if never measured. */
+function summarizePair(samples: Samples, on: SampleName, off: SampleName): PairRow[] {
+  if (Object.keys(samples[on]).length === 0 || Object.keys(samples[off]).length === 0) return [];
+  return Object.entries(PAIR_LABELS).map(([metric, label]) => {
+    const rounds = pairs(samples, on, metric, 'latency', off);
     return {
       metric,
       label,
-      off: median((samples.memex[metric] ?? []).filter(Number.isFinite)),
-      on: median((samples.memexLimits[metric] ?? []).filter(Number.isFinite)),
+      off: median((samples[off][metric] ?? []).filter(Number.isFinite)),
+      on: median((samples[on][metric] ?? []).filter(Number.isFinite)),
       rounds,
       difference: median(rounds.filter(Number.isFinite)),
     };
   });
 }
 
-/** One line per metric: `limit headers on: small POST p50 +X µs vs off (…)`. */
-export function toLimitsLines(rows: readonly LimitsRow[]): string {
+/** memex with limit headers against memex without. */
+export function summarizeLimits(samples: Samples): PairRow[] {
+  return summarizePair(samples, 'memexLimits', 'memex');
+}
+
+/** memex (process lookups on) against memex with them off. */
+export function summarizeAttribution(samples: Samples): PairRow[] {
+  return summarizePair(samples, 'memex', 'memexNoWho');
+}
+
+/** One line per metric: `<feature> on: small POST p50 +X µs vs off (…)`. */
+export function toPairLines(feature: string, rows: readonly PairRow[]): string {
   return rows
     .map(
       (row) =>
-        `limit headers on: ${row.label} ${signed(row.difference)} µs vs off ` +
+        `${feature} on: ${row.label} ${signed(row.difference)} µs vs off ` +
         `(on ${toCell(row.on)}, off ${toCell(row.off)} µs; per round ` +
         `${row.rounds.map(signed).join(' ')})`,
     )
@@ -257,3 +270,9 @@ export const LIMITS_NOTE =
   "/limits/, which carry the fixtures' Anthropic subscription and API-key rate-limit headers " +
   '(23 of them) on every response head; run beside memex (adjacent, order alternating by round), ' +
   'paired per round (on − off), median of rounds.';
+
+/** What the attribution lines measure, printed above them. */
+export const ATTRIBUTION_NOTE =
+  'Process lookups (issue 16): a third memex per round with attribution.processes: false; memex ' +
+  '(lookups on, as users run it: every load-client connection is looked up in /proc) run beside ' +
+  'it, adjacent, order alternating by round, paired per round (on − off), median of rounds.';

@@ -5,6 +5,8 @@
 // skip bare, which is configured without ws support). Limit headers (issue 15): a second memex
 // per round, routed to upstream paths that carry rate-limit headers, runs the small POST and SSE
 // workloads beside memex; `--limits` instead puts them on every response of every workload.
+// Process lookups (issue 16): a third memex per round with attribution.processes: false runs the
+// same two workloads beside memex, which looks up every load-client connection as users run it.
 // Prints a table, writes bench/results/<timestamp>.json, and exits 1 on functional errors
 // (wrong bytes, dropped streams, unread usage or limits) only, never on timing.
 //
@@ -24,11 +26,13 @@ import {
   BARE_NOTE,
   emptySamples,
   FLOOR_NOTE,
+  ATTRIBUTION_NOTE,
   LIMITS_NOTE,
   PROXIES,
   summarize,
+  summarizeAttribution,
   summarizeLimits,
-  toLimitsLines,
+  toPairLines,
   toTable,
   TARGETS,
 } from './report.js';
@@ -92,8 +96,8 @@ const PEAKS: Partial<Record<Workload, string>> = {
   wsIdle: 'peakWebSocketsMiB',
 };
 const RESETS: ReadonlySet<Workload> = new Set(['large', 'streams', 'wsIdle']);
-/** The workloads memex also runs with limit headers on, beside its plain run. */
-const LIMITS_WORKLOADS: readonly Workload[] = ['small', 'sse'];
+/** The workloads memex also runs with limit headers on, and with process lookups off. */
+const PAIRED_WORKLOADS: readonly Workload[] = ['small', 'sse'];
 
 /** bare http-proxy-3 relays WebSockets only through proxy.ws(), which bare.ts does not set up. */
 function targetsOf(workload: Workload): readonly TargetName[] {
@@ -102,12 +106,18 @@ function targetsOf(workload: Workload): readonly TargetName[] {
     : TARGETS;
 }
 
-/** The order of one workload's runs; memex with limits next to memex, taking turns to go first. */
-function orderOf(workload: Workload, round: number, paired: boolean): SampleName[] {
+/**
+ * The order of one workload's runs; the memex variants next to memex, taking turns to go first:
+ * odd rounds memexLimits, memex, memexNoWho; even rounds memexNoWho, memex, memexLimits.
+ */
+function orderOf(workload: Workload, round: number, variants: readonly SampleName[]): SampleName[] {
   const names: SampleName[] = [...targetsOf(workload)];
-  if (paired && LIMITS_WORKLOADS.includes(workload)) {
-    names.splice(names.indexOf('memex') + (round % 2), 0, 'memexLimits');
-  }
+  if (!PAIRED_WORKLOADS.includes(workload)) return names;
+  const around = round % 2 === 1 ? variants : [...variants].reverse();
+  const at = names.indexOf('memex');
+  const [before, after] = around;
+  if (after !== undefined) names.splice(at + 1, 0, after);
+  if (before !== undefined) names.splice(at, 0, before);
   return names;
 }
 
@@ -138,12 +148,20 @@ function createClient(child: ChildProcess): (job: Omit<Job, 'id'>) => Promise<Jo
 
 type Proxies = Record<ProxyName, Child>;
 
-/** memex as users run it, its reverse route /bench/… to `upstream`. */
-function startMemex(upstream: string, home: string): Promise<Child> {
+/** memex as users run it, its reverse route /bench/… to `upstream`; `config`: a config file. */
+function startMemex(upstream: string, home: string, config?: string): Promise<Child> {
   // An empty HOME and cwd, so no user config file is picked up.
   return startChild(
     MEMEX_CLI,
-    ['--host', '127.0.0.1', '--port', '0', '--upstream', `bench=${upstream}`],
+    [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--upstream',
+      `bench=${upstream}`,
+      ...(config === undefined ? [] : ['--config', config]),
+    ],
     /listening on http:\/\/127\.0\.0\.1:(\d+)/,
     { cwd: home, env: { ...process.env, HOME: home } },
   );
@@ -165,6 +183,8 @@ interface Bench {
   readonly sizes: Sizes;
   /** Limit headers on every response (`--limits`); else memexLimits runs beside memex. */
   readonly limits: boolean;
+  /** The config file of the memex with process lookups off. */
+  readonly noWhoConfig: string;
   readonly samples: Samples;
   readonly errors: string[];
 }
@@ -173,21 +193,25 @@ async function runRound(round: number, bench: Bench): Promise<void> {
   const { send, upstreamPort, home, sizes, samples, errors } = bench;
   const proxies = await startProxies(upstreamPort, home);
   let paired: Child | null = null;
+  let noWho: Child | null = null;
   try {
     if (!bench.limits) paired = await startMemex(`http://127.0.0.1:${upstreamPort}/limits`, home);
+    noWho = await startMemex(`http://127.0.0.1:${upstreamPort}`, home, bench.noWhoConfig);
     const targets: Record<SampleName, Target> = {
       direct: { port: upstreamPort, prefix: '' },
       memex: { port: proxies.memex.port, prefix: '/bench' },
       bare: { port: proxies.bare.port, prefix: '/bench' },
       floor: { port: proxies.floor.port, prefix: '/bench' },
       memexLimits: { port: paired?.port ?? 0, prefix: '/bench' },
+      memexNoWho: { port: noWho.port, prefix: '/bench' },
     };
+    const variants: SampleName[] = paired === null ? ['memexNoWho'] : ['memexLimits', 'memexNoWho'];
     for (const name of PROXIES) {
       addSample(samples, name, 'spawnMs', proxies[name].spawnMs);
       addSample(samples, name, 'idleRssMiB', readMemory(proxies[name].pid, 'VmRSS') / MIB);
     }
     for (const workload of WORKLOADS) {
-      const names = orderOf(workload, round, paired !== null);
+      const names = orderOf(workload, round, variants);
       const proxied = PROXIES.filter((name) => names.includes(name));
       if (RESETS.has(workload)) {
         for (const name of proxied) resetPeak(proxies[name].pid);
@@ -209,14 +233,18 @@ async function runRound(round: number, bench: Bench): Promise<void> {
     const expected = { ...expectedOf(sizes, WORKLOADS), limits: bench.limits };
     const problems = await checkAccounting(proxies.memex.port, expected);
     if (paired !== null) {
-      const pairedExpected = { ...expectedOf(sizes, LIMITS_WORKLOADS), limits: true };
+      const pairedExpected = { ...expectedOf(sizes, PAIRED_WORKLOADS), limits: true };
       const pairedProblems = await checkAccounting(paired.port, pairedExpected);
       problems.push(...pairedProblems.map((e) => `memexLimits: ${e}`));
     }
+    const noWhoExpected = { ...expectedOf(sizes, PAIRED_WORKLOADS), limits: bench.limits };
+    const noWhoProblems = await checkAccounting(noWho.port, noWhoExpected);
+    problems.push(...noWhoProblems.map((e) => `memexNoWho: ${e}`));
     errors.push(...problems.map((e) => `round ${round}: ${e}`));
   } finally {
     for (const name of PROXIES) await stopChild(proxies[name].process);
     if (paired !== null) await stopChild(paired.process);
+    if (noWho !== null) await stopChild(noWho.process);
   }
 }
 
@@ -236,7 +264,18 @@ async function main(argv: readonly string[]): Promise<number> {
       /upstream listening on (\d+)/,
     );
     const send = createClient(forkChild(here('./client.js')));
-    const bench = { send, upstreamPort: upstream.port, home, sizes, limits, samples, errors };
+    const noWhoConfig = join(home, 'no-attribution.yml');
+    writeFileSync(noWhoConfig, 'attribution:\n  processes: false\n');
+    const bench = {
+      send,
+      upstreamPort: upstream.port,
+      home,
+      sizes,
+      limits,
+      noWhoConfig,
+      samples,
+      errors,
+    };
     for (let round = 1; round <= rounds; round++) {
       process.stderr.write(`bench: round ${round}/${rounds}\n`);
       await runRound(round, bench);
@@ -247,16 +286,21 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const rows = summarize(samples);
   const limitsRows = summarizeLimits(samples);
+  const attributionRows = summarizeAttribution(samples);
   const seconds = (Date.now() - started.getTime()) / 1000;
   const machine = `${cpus().length}× ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
   const mode = `${quick ? 'quick' : 'full'}${limits ? ', limit headers on every response' : ''}`;
   const limitsText =
-    limitsRows.length === 0 ? '' : `\n${LIMITS_NOTE}\n${toLimitsLines(limitsRows)}\n`;
+    limitsRows.length === 0
+      ? ''
+      : `\n${LIMITS_NOTE}\n${toPairLines('limit headers', limitsRows)}\n`;
+  const attributionText = `\n${ATTRIBUTION_NOTE}\n${toPairLines('process lookups', attributionRows)}\n`;
   process.stdout.write(
     `\nmemex bench (${mode}, ${rounds} rounds, ${seconds.toFixed(1)} s) ` +
       `${started.toISOString()} on ${machine}\n` +
       `sizes: ${JSON.stringify(sizes)}\n\n${toTable(rows)}\n\n${FLOOR_NOTE}\n${BARE_NOTE}\n` +
-      limitsText,
+      limitsText +
+      attributionText,
   );
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
@@ -269,6 +313,7 @@ async function main(argv: readonly string[]): Promise<number> {
     sizes,
     rows,
     limitsRows,
+    attributionRows,
     samples,
     errors,
   };
