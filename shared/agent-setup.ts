@@ -83,7 +83,7 @@ export const AGENTS = [
     clients: [CLIENT_NAMES.codex],
     // Signed in with ChatGPT, Codex's model calls default to chatgpt.com/backend-api/codex and
     // follow `openai_base_url` like an API key's do; `chatgpt_base_url` moves only its other
-    // ChatGPT calls (usage, tasks), not the model traffic (codex-rs/model-provider-info).
+    // ChatGPT backend calls, not the model traffic (codex-rs/model-provider-info/src/lib.rs).
     setting: {
       kind: 'toml',
       file: '~/.codex/config.toml',
