@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import type { DashboardSetting, DashboardState, MemexBridge } from '../shared/bridge.js';
+import type { AgentId } from '../shared/agent-setup.js';
 import type { EnvMode, Shell } from '../shared/env.js';
 import { SCHEMAS, type SchemaId } from '../proxy-core/http/schema.js';
 import type {
@@ -102,6 +103,7 @@ export async function createRendererServer(dir = RENDERER_DIR): Promise<Renderer
 export type BridgeCall =
   | { readonly name: 'start' | 'stop' | 'openConfig' }
   | { readonly name: 'copyEnv'; readonly shell: Shell; readonly mode: EnvMode }
+  | { readonly name: 'copyAgentSetup'; readonly agent: AgentId; readonly shell: Shell }
   | { readonly name: 'setSetting'; readonly setting: DashboardSetting };
 
 /** What the fake adds to the page's window, for `page.evaluate`. */
@@ -150,6 +152,7 @@ export function installFakeBridge(): void {
     stop: () => record({ name: 'stop' }),
     openConfig: () => record({ name: 'openConfig' }),
     copyEnv: (shell, mode) => record({ name: 'copyEnv', shell, mode }),
+    copyAgentSetup: (agent, shell) => record({ name: 'copyAgentSetup', agent, shell }),
     setSetting: (setting) => record({ name: 'setSetting', setting }),
   };
   Object.assign(page, {

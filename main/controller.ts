@@ -15,6 +15,7 @@ import {
   type AppConfigPlaces,
 } from './app-config.js';
 import type { Autostart } from './autostart.js';
+import { agentSnippet } from '../shared/agent-setup.js';
 import { envSnippet } from '../shared/env.js';
 import type { ConfigProblem, DashboardSetting, DashboardState } from '../shared/bridge.js';
 import { configProblemText } from '../shared/config-text.js';
@@ -168,6 +169,12 @@ export function createController(options: ControllerOptions): Controller {
     supervisor.start(config);
   };
 
+  const copy = (text: string): void => {
+    void Promise.resolve(options.writeClipboard(text)).catch((err: unknown) => {
+      options.log(`memex: could not copy to the clipboard: ${String(err)}`);
+    });
+  };
+
   const actions: TrayActions = {
     start: startProxy,
     stop() {
@@ -185,10 +192,12 @@ export function createController(options: ControllerOptions): Controller {
       // Unset needs no address; the others must name the port the proxy really listens on.
       const address = current.kind === 'running' ? current : undefined;
       if (address === undefined && mode !== 'unset') return;
-      const text = envSnippet(shell, mode, address ?? { host: '127.0.0.1', port: 0 });
-      void Promise.resolve(options.writeClipboard(text)).catch((err: unknown) => {
-        options.log(`memex: could not copy to the clipboard: ${String(err)}`);
-      });
+      copy(envSnippet(shell, mode, address ?? { host: '127.0.0.1', port: 0 }));
+    },
+    copyAgentSetup(agent, shell) {
+      // Every agent's setting names the port the proxy really listens on.
+      const current = supervisor.status;
+      if (current.kind === 'running') copy(agentSnippet(agent, shell, current).text);
     },
     openDashboard() {
       options.openDashboard();

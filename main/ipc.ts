@@ -4,6 +4,7 @@
 
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { CHANNELS, type DashboardSetting, type DashboardState } from '../shared/bridge.js';
+import { isAgentId, type AgentId } from '../shared/agent-setup.js';
 import { ENV_MODES, SHELLS, type EnvMode, type Shell } from '../shared/env.js';
 
 /** What the dashboard can ask main to do. */
@@ -12,6 +13,7 @@ export interface DashboardHandlers {
   start(): void;
   stop(): void;
   copyEnv(shell: Shell, mode: EnvMode): void;
+  copyAgentSetup(agent: AgentId, shell: Shell): void;
   openConfig(): void;
   setSetting(setting: DashboardSetting): void;
 }
@@ -55,6 +57,12 @@ export function registerDashboardIpc(
     [CHANNELS.copyEnv]: ([shell, mode]) => {
       if (!isShell(shell) || !isMode(mode)) throw new Error('copy-env: unknown shell or mode');
       handlers.copyEnv(shell, mode);
+    },
+    [CHANNELS.copyAgentSetup]: ([agent, shell]) => {
+      if (!isAgentId(agent) || !isShell(shell)) {
+        throw new Error('copy-agent-setup: unknown agent or shell');
+      }
+      handlers.copyAgentSetup(agent, shell);
     },
     [CHANNELS.openConfig]: () => {
       handlers.openConfig();

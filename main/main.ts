@@ -133,6 +133,9 @@ function launch(): void {
       copyEnv: (shellId, mode) => {
         controller.actions.copyEnv(shellId, mode);
       },
+      copyAgentSetup: (agent, shellId) => {
+        controller.actions.copyAgentSetup(agent, shellId);
+      },
       openConfig: () => {
         controller.actions.openConfig();
       },

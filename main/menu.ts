@@ -1,5 +1,5 @@
-// The tray menu as a pure function of state: status line, live counts, Start/Stop, Copy env vars,
-// dashboard, config file, Start at login, Quit. Also the tooltip, the macOS title and which icon
+// The tray menu as a pure function of state: status line, live counts, the busiest clients,
+// Start/Stop, Copy env vars (and each agent's setup), dashboard, config file, Start at login, Quit. Also the tooltip, the macOS title and which icon
 // to show. No Electron at runtime: the template is plain data (Electron's own option type).
 
 import type { MenuItemConstructorOptions } from 'electron';
@@ -9,6 +9,7 @@ import type { Pricing } from '../shared/pricing.js';
 import type { ConfigProblem } from '../shared/bridge.js';
 import { issueText } from '../shared/config-text.js';
 import type { DayTotals } from '../shared/usage.js';
+import { AGENTS, agentRow, type AgentId } from '../shared/agent-setup.js';
 import { ENV_MODES, SHELLS, type EnvMode, type Shell } from '../shared/env.js';
 import { isLive, type ProxyStatus } from '../shared/status.js';
 import { plural } from '../shared/text.js';
@@ -41,6 +42,8 @@ export interface TrayActions {
   /** Restart on a free port after "Port N is in use". */
   useAnotherPort(): void;
   copyEnv(shell: Shell, mode: EnvMode): void;
+  /** Copies what sets up `agent`: its lines for `shell`, or its config file's text. */
+  copyAgentSetup(agent: AgentId, shell: Shell): void;
   openDashboard(): void;
   openConfig(): void;
   setAutostart(enabled: boolean): void;
@@ -147,6 +150,10 @@ export function menuTemplate(state: TrayState, actions: TrayActions): MenuItemCo
     items.push({ label: `Config error: ${firstLine(text)}`, enabled: false });
   }
   items.push({ type: 'separator' }, ...countItems(state.stats, state.usageToday));
+  const clients = clientLines(state.stats);
+  if (clients.length > 0) {
+    items.push({ type: 'separator' }, ...clients.map((label) => ({ label, enabled: false })));
+  }
   const limits = limitLines(state.stats);
   if (limits.length > 0) {
     items.push({ type: 'separator' }, ...limits.map((label) => ({ label, enabled: false })));
@@ -248,12 +255,36 @@ function countItems(
   return items;
 }
 
+// Clients shown at most; the dashboard lists them all.
+const MAX_CLIENT_LINES = 4;
+
+/**
+ * One line per client busy today, most tokens first: "Claude Code · 3 sessions · 41.0k tokens
+ * today" (requests instead of sessions for a client that names none, such as an SDK).
+ */
+export function clientLines(stats: StatsSnapshot | null): string[] {
+  const busy = (stats?.clients ?? []).filter((client) => client.today.requests > 0);
+  busy.sort(
+    (a, b) =>
+      b.today.tokens - a.today.tokens ||
+      b.today.requests - a.today.requests ||
+      a.name.localeCompare(b.name),
+  );
+  return busy.slice(0, MAX_CLIENT_LINES).map((client) => {
+    const work =
+      client.sessionsToday > 0
+        ? plural(client.sessionsToday, 'session')
+        : plural(client.today.requests, 'request');
+    return `${client.name} · ${work} · ${formatTokens(client.today.tokens)} tokens today`;
+  });
+}
+
 function copyEnvItems(state: TrayState, actions: TrayActions): MenuItemConstructorOptions[] {
   const running = state.status.kind === 'running';
   const shells = [...SHELLS].sort(
     (a, b) => Number(b.id === state.defaultShell) - Number(a.id === state.defaultShell),
   );
-  return ENV_MODES.map((mode) => ({
+  const modes: MenuItemConstructorOptions[] = ENV_MODES.map((mode) => ({
     label: mode.label,
     // Unset needs no address; the others copy the port the proxy really listens on.
     enabled: running || mode.id === 'unset',
@@ -264,6 +295,29 @@ function copyEnvItems(state: TrayState, actions: TrayActions): MenuItemConstruct
       },
     })),
   }));
+  return [
+    ...modes,
+    { type: 'separator' },
+    { label: 'Connect an agent', enabled: running, submenu: agentItems(state, actions) },
+  ];
+}
+
+// One item per agent, copying for the default shell; a file agent's item names its file, whose
+// text is what it copies.
+function agentItems(state: TrayState, actions: TrayActions): MenuItemConstructorOptions[] {
+  return AGENTS.map(({ id }) => {
+    const { label, setting } = agentRow(id);
+    return {
+      label: setting.kind === 'env' ? label : `${label} — ${fileName(setting.file)}`,
+      click: () => {
+        actions.copyAgentSetup(id, state.defaultShell);
+      },
+    };
+  });
+}
+
+function fileName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 function formatSeconds(ms: number): string {

@@ -19,6 +19,8 @@ const bridge: MemexBridge = {
   start: () => ipcRenderer.invoke(CHANNELS.start) as Promise<void>,
   stop: () => ipcRenderer.invoke(CHANNELS.stop) as Promise<void>,
   copyEnv: (shell, mode) => ipcRenderer.invoke(CHANNELS.copyEnv, shell, mode) as Promise<void>,
+  copyAgentSetup: (agent, shell) =>
+    ipcRenderer.invoke(CHANNELS.copyAgentSetup, agent, shell) as Promise<void>,
   openConfig: () => ipcRenderer.invoke(CHANNELS.openConfig) as Promise<void>,
   setSetting: (setting) => ipcRenderer.invoke(CHANNELS.setSetting, setting) as Promise<void>,
 };

@@ -3,6 +3,7 @@
 
 import type { DashboardState, MemexBridge } from '../shared/bridge.js';
 import { createCards } from './cards.js';
+import { createConnectView } from './connect.js';
 import { createCopyEnvView } from './copy-env.js';
 import { byId, setText } from './dom.js';
 import { createErrorsView } from './errors.js';
@@ -36,6 +37,7 @@ function start(bridge: MemexBridge): void {
   const usage = createUsageView(tokenRate);
   const limits = createLimitsView();
   const errors = createErrorsView();
+  const connect = createConnectView(bridge, header.notify);
   const views = [
     header,
     cards,
@@ -46,6 +48,7 @@ function start(bridge: MemexBridge): void {
     createWelcomeView(),
     createRequestsView(),
     createTunnelsView(),
+    connect,
     createCopyEnvView(bridge, header.notify),
     createSettingsView(bridge, header.notify),
   ];
@@ -68,6 +71,7 @@ function start(bridge: MemexBridge): void {
     usage.renderChart();
     limits.advance(now);
     errors.advance(now);
+    connect.advance(now);
   }, CLOCK_TICK_MS);
 }
 

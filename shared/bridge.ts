@@ -5,6 +5,7 @@
 import type { StatsSnapshot } from './snapshot.js';
 import type { Pricing } from './pricing.js';
 import type { DayTotals } from './usage.js';
+import type { AgentId } from './agent-setup.js';
 import type { EnvMode, Shell } from './env.js';
 import type { ProxyStatus } from './status.js';
 
@@ -70,6 +71,8 @@ export interface MemexBridge {
   stop(): Promise<void>;
   /** Copies the env-var text for `shell` × `mode` (the tray's own function) to the clipboard. */
   copyEnv(shell: Shell, mode: EnvMode): Promise<void>;
+  /** Copies what sets up `agent` (its lines for `shell`, or its config file's text). */
+  copyAgentSetup(agent: AgentId, shell: Shell): Promise<void>;
   openConfig(): Promise<void>;
   setSetting(setting: DashboardSetting): Promise<void>;
 }
@@ -83,6 +86,7 @@ export const CHANNELS = {
   start: 'memex:start',
   stop: 'memex:stop',
   copyEnv: 'memex:copy-env',
+  copyAgentSetup: 'memex:copy-agent-setup',
   openConfig: 'memex:open-config',
   setSetting: 'memex:set-setting',
 } as const;

@@ -89,6 +89,11 @@ export function envSnippet(shell: Shell, mode: EnvMode, address: ListenAddress):
   }
 }
 
+/** The line that sets `name` to `value` in `shell` (quoted as that shell reads it). */
+export function setVariable(shell: Shell, name: string, value: string): string {
+  return SYNTAX[shell].set(name, value);
+}
+
 const PROXY_NAMES = ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY'];
 // Node's built-in fetch and http ignore the proxy variables unless this is 1.
 const NODE_SWITCH = 'NODE_USE_ENV_PROXY';

@@ -161,12 +161,21 @@ test('launch reads the home config, starts the proxy, and Copy env vars names it
     `export ANTHROPIC_BASE_URL='http://127.0.0.1:${port}/anthropic'\n` +
       `export OPENAI_BASE_URL='http://127.0.0.1:${port}/openai/v1'`,
   ]);
+  app.controller.actions.copyAgentSetup('gemini-cli', 'fish');
+  app.controller.actions.copyAgentSetup('codex', 'fish');
+  assert.deepEqual(app.clipboard.slice(1), [
+    `set -gx GOOGLE_GEMINI_BASE_URL 'http://127.0.0.1:${port}/gemini'`,
+    `openai_base_url = "http://127.0.0.1:${port}/openai/v1"`,
+  ]);
 });
 
 test('with start-on-launch off the proxy waits for Start, and the tray toggle flips it', async (t) => {
   const app = await startApp(t, 'port: 0\n');
   await app.controller.launch(false);
   assert.equal(app.controller.state().status.kind, 'stopped');
+  // No port to name yet.
+  app.controller.actions.copyAgentSetup('claude-code', 'bash');
+  assert.deepEqual(app.clipboard, []);
   app.controller.toggle();
   await app.until(running, 'running after toggle');
   app.controller.toggle();

@@ -40,6 +40,7 @@ function setup(): {
       start: () => calls.push(['start']),
       stop: () => calls.push(['stop']),
       copyEnv: (shell, mode) => calls.push(['copyEnv', shell, mode]),
+      copyAgentSetup: (agent, shell) => calls.push(['copyAgentSetup', agent, shell]),
       openConfig: () => calls.push(['openConfig']),
       setSetting: (setting) => calls.push(['setSetting', setting]),
     },
@@ -76,12 +77,14 @@ test('calls from the dashboard reach their handlers with validated arguments', (
   invoke(CHANNELS.start, event);
   invoke(CHANNELS.stop, event);
   invoke(CHANNELS.copyEnv, event, 'fish', 'base-url');
+  invoke(CHANNELS.copyAgentSetup, event, 'gemini-cli', 'cmd');
   invoke(CHANNELS.openConfig, event);
   invoke(CHANNELS.setSetting, event, { key: 'defaultShell', value: 'cmd' });
   assert.deepEqual(calls, [
     ['start'],
     ['stop'],
     ['copyEnv', 'fish', 'base-url'],
+    ['copyAgentSetup', 'gemini-cli', 'cmd'],
     ['openConfig'],
     ['setSetting', { key: 'defaultShell', value: 'cmd' }],
   ]);
@@ -118,6 +121,17 @@ test('malformed arguments are rejected before any handler runs', () => {
   const event = from(window);
   assert.throws(() => invoke(CHANNELS.copyEnv, event, 'zsh', 'proxy'), /unknown shell or mode/);
   assert.throws(() => invoke(CHANNELS.copyEnv, event, 'bash', 'rm -rf'), /unknown shell or mode/);
+  for (const [agent, shell] of [
+    ['aider', 'bash'],
+    ['codex', 'zsh'],
+    ['constructor', 'bash'],
+    [undefined, undefined],
+  ]) {
+    assert.throws(
+      () => invoke(CHANNELS.copyAgentSetup, event, agent, shell),
+      /unknown agent or shell/,
+    );
+  }
   assert.throws(
     () => invoke(CHANNELS.setSetting, event, { key: 'windowBounds', value: {} }),
     /not a known setting/,

@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import type { MenuItemConstructorOptions } from 'electron';
 import { createStats } from '../../proxy-core/stats.js';
 import type { StatsSnapshot } from '../../shared/snapshot.js';
+import type { ClientStats } from '../../shared/who.js';
 import {
+  clientLines,
   iconState,
   menuTemplate,
   statusLine,
@@ -27,6 +29,7 @@ function recorder(): { actions: TrayActions; calls: Call[] } {
     stop: () => calls.push(['stop']),
     useAnotherPort: () => calls.push(['useAnotherPort']),
     copyEnv: (shell, mode) => calls.push(['copyEnv', shell, mode]),
+    copyAgentSetup: (agent, shell) => calls.push(['copyAgentSetup', agent, shell]),
     openDashboard: () => calls.push(['openDashboard']),
     openConfig: () => calls.push(['openConfig']),
     setAutostart: (enabled) => calls.push(['setAutostart', enabled]),
@@ -275,6 +278,8 @@ test('Copy env vars offers every mode and shell, the default shell first, for th
     'Proxy (HTTP_PROXY…)',
     'Base URLs (ANTHROPIC_BASE_URL…)',
     'Unset',
+    '---',
+    'Connect an agent',
   ]);
   const shells = modes[1]?.submenu as MenuItemConstructorOptions[];
   assert.deepEqual(labels(shells), ['fish', 'bash / zsh', 'PowerShell', 'cmd']);
@@ -287,7 +292,7 @@ test('Copy env vars offers every mode and shell, the default shell first, for th
   );
   assert.deepEqual(
     (stopped.submenu as MenuItemConstructorOptions[]).map((item) => item.enabled),
-    [false, false, true],
+    [false, false, true, undefined, false],
   );
 });
 
@@ -422,4 +427,88 @@ test('limits behind CONNECT tunnels cannot show, and the tray says why', () => {
   stats.tunnelOpened('api.anthropic.com', 'anthropic');
   const items = labels(menuTemplate(state({ stats: stats.snapshot() }), recorder().actions));
   assert.ok(items.includes('Limits not visible through HTTPS_PROXY; use the base-URL settings'));
+});
+
+test("Connect an agent copies each agent's setup for the default shell", () => {
+  const { actions, calls } = recorder();
+  const copy = find(menuTemplate(state({ defaultShell: 'fish' }), actions), 'Copy env vars');
+  const connect = find(copy.submenu as MenuItemConstructorOptions[], 'Connect an agent');
+  assert.equal(connect.enabled, true);
+  const agents = connect.submenu as MenuItemConstructorOptions[];
+  assert.deepEqual(labels(agents), [
+    'Claude Code',
+    'Codex CLI (API key) — config.toml',
+    'Codex CLI (ChatGPT plan) — config.toml',
+    'Gemini CLI',
+    'opencode — opencode.json',
+    'Anthropic SDK (JS, Python)',
+    'OpenAI SDK (JS, Python)',
+  ]);
+  for (const item of agents) click(item);
+  assert.deepEqual(calls, [
+    ['copyAgentSetup', 'claude-code', 'fish'],
+    ['copyAgentSetup', 'codex', 'fish'],
+    ['copyAgentSetup', 'codex-chatgpt', 'fish'],
+    ['copyAgentSetup', 'gemini-cli', 'fish'],
+    ['copyAgentSetup', 'opencode', 'fish'],
+    ['copyAgentSetup', 'anthropic-sdk', 'fish'],
+    ['copyAgentSetup', 'openai-sdk', 'fish'],
+  ]);
+});
+
+function client(name: string, today: ClientStats['today'], sessionsToday = 0): ClientStats {
+  return {
+    name,
+    version: null,
+    sessionsToday,
+    requests: today.requests,
+    errors: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    input: 0,
+    output: 0,
+    cacheRead: 0,
+    cacheWrite: 0,
+    cost: null,
+    tunnels: 0,
+    firstSeen: 0,
+    lastSeen: 0,
+    today,
+  };
+}
+
+test('the busiest clients today get a line each, most tokens first, four at most', () => {
+  const clients = [
+    client('curl', { requests: 2, tokens: 0, cost: null }),
+    client('Claude Code', { requests: 40, tokens: 41_000, cost: null }, 3),
+    client('Codex CLI', { requests: 9, tokens: 1_200_000, cost: null }, 1),
+    client('Gemini CLI', { requests: 0, tokens: 0, cost: null }),
+    client('OpenAI SDK (Python)', { requests: 12, tokens: 3400, cost: null }),
+    client('opencode', { requests: 5, tokens: 41_000, cost: null }, 2),
+  ];
+  const stats = { ...snapshot(), clients };
+  const expected = [
+    'Codex CLI · 1 session · 1.2M tokens today',
+    'Claude Code · 3 sessions · 41.0k tokens today',
+    'opencode · 2 sessions · 41.0k tokens today',
+    'OpenAI SDK (Python) · 12 requests · 3.4k tokens today',
+  ];
+  assert.deepEqual(clientLines(stats), expected);
+  const items = labels(menuTemplate(state({ stats }), recorder().actions));
+  const at = items.indexOf(expected[0] ?? '');
+  assert.equal(items[at - 1], '---');
+  assert.deepEqual(items.slice(at, at + 5), [...expected, '---']);
+});
+
+test('no client lines while no client is busy today', () => {
+  const idle = {
+    ...snapshot(),
+    clients: [client('Claude Code', { requests: 0, tokens: 0, cost: null })],
+  };
+  assert.deepEqual(clientLines(idle), []);
+  assert.deepEqual(clientLines(null), []);
+  assert.deepEqual(
+    labels(menuTemplate(state({ stats: idle }), recorder().actions)),
+    labels(menuTemplate(state({ stats: snapshot() }), recorder().actions)),
+  );
 });

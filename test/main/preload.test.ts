@@ -62,6 +62,7 @@ test('the bundled preload needs only electron and exposes window.memex', async (
   const { bridge, exposedAs } = await loadPreload();
   assert.equal(exposedAs, 'memex');
   assert.deepEqual(Object.keys(bridge).sort(), [
+    'copyAgentSetup',
     'copyEnv',
     'onState',
     'openConfig',
@@ -76,12 +77,14 @@ test('each bridge function invokes its channel with its arguments', async () => 
   await bridge.start();
   await bridge.stop();
   await bridge.copyEnv('fish', 'proxy');
+  await bridge.copyAgentSetup('opencode', 'powershell');
   await bridge.openConfig();
   await bridge.setSetting({ key: 'autostart', value: true });
   assert.deepEqual(invoked, [
     [CHANNELS.start],
     [CHANNELS.stop],
     [CHANNELS.copyEnv, 'fish', 'proxy'],
+    [CHANNELS.copyAgentSetup, 'opencode', 'powershell'],
     [CHANNELS.openConfig],
     [CHANNELS.setSetting, { key: 'autostart', value: true }],
   ]);

@@ -33,6 +33,7 @@ const ACTIONS: TrayActions = {
   stop: noop,
   useAnotherPort: noop,
   copyEnv: noop,
+  copyAgentSetup: noop,
   openDashboard: noop,
   openConfig: noop,
   setAutostart: noop,
