@@ -97,7 +97,8 @@ export function setVariable(shell: Shell, name: string, value: string): string {
 const PROXY_NAMES = ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY'];
 // Node's built-in fetch and http ignore the proxy variables unless this is 1.
 const NODE_SWITCH = 'NODE_USE_ENV_PROXY';
-const BASE_URL_NAMES = ['ANTHROPIC_BASE_URL', 'OPENAI_BASE_URL'];
+// 'unset' also takes back what Connect an agent sets (shared/agent-setup.ts): Gemini CLI's base URL.
+const BASE_URL_NAMES = ['ANTHROPIC_BASE_URL', 'OPENAI_BASE_URL', 'GOOGLE_GEMINI_BASE_URL'];
 const NO_PROXY_HOSTS = 'localhost,127.0.0.1,::1';
 
 // NO_PROXY is the one variable 'proxy' changes rather than sets, so 'unset' restores it instead

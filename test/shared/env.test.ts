@@ -11,6 +11,7 @@ import {
   type ListenAddress,
   type Shell,
 } from '../../shared/env.js';
+import { agentSnippet } from '../../shared/agent-setup.js';
 import { runToExit, withGuard } from '../helpers/process-spawn.js';
 import { startObservedProxy } from '../helpers/proxy-stats.js';
 import { startUpstream } from '../helpers/servers.js';
@@ -38,7 +39,7 @@ const EXPECTED: Readonly<Record<`${Shell} ${EnvMode}`, readonly string[]>> = {
     "export OPENAI_BASE_URL='http://127.0.0.1:8080/openai/v1'",
   ],
   'bash unset': [
-    'unset HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy NODE_USE_ENV_PROXY ANTHROPIC_BASE_URL OPENAI_BASE_URL',
+    'unset HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy NODE_USE_ENV_PROXY ANTHROPIC_BASE_URL OPENAI_BASE_URL GOOGLE_GEMINI_BASE_URL',
     'case "$MEMEX_SAVED_NO_PROXY" in -) unset NO_PROXY ;; ?*) export NO_PROXY="$MEMEX_SAVED_NO_PROXY" ;; esac',
     'case "$MEMEX_SAVED_no_proxy" in -) unset no_proxy ;; ?*) export no_proxy="$MEMEX_SAVED_no_proxy" ;; esac',
     'unset MEMEX_SAVED_NO_PROXY MEMEX_SAVED_no_proxy',
@@ -59,7 +60,7 @@ const EXPECTED: Readonly<Record<`${Shell} ${EnvMode}`, readonly string[]>> = {
     "set -gx OPENAI_BASE_URL 'http://127.0.0.1:8080/openai/v1'",
   ],
   'fish unset': [
-    'set -e HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy NODE_USE_ENV_PROXY ANTHROPIC_BASE_URL OPENAI_BASE_URL',
+    'set -e HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy NODE_USE_ENV_PROXY ANTHROPIC_BASE_URL OPENAI_BASE_URL GOOGLE_GEMINI_BASE_URL',
     'if test "$MEMEX_SAVED_NO_PROXY" = -; set -e NO_PROXY; else if test -n "$MEMEX_SAVED_NO_PROXY"; set -gx NO_PROXY "$MEMEX_SAVED_NO_PROXY"; end',
     'if test "$MEMEX_SAVED_no_proxy" = -; set -e no_proxy; else if test -n "$MEMEX_SAVED_no_proxy"; set -gx no_proxy "$MEMEX_SAVED_no_proxy"; end',
     'set -e MEMEX_SAVED_NO_PROXY MEMEX_SAVED_no_proxy',
@@ -76,7 +77,7 @@ const EXPECTED: Readonly<Record<`${Shell} ${EnvMode}`, readonly string[]>> = {
     "$env:OPENAI_BASE_URL = 'http://127.0.0.1:8080/openai/v1'",
   ],
   'powershell unset': [
-    'Remove-Item -ErrorAction Ignore Env:HTTP_PROXY, Env:HTTPS_PROXY, Env:ALL_PROXY, Env:NODE_USE_ENV_PROXY, Env:ANTHROPIC_BASE_URL, Env:OPENAI_BASE_URL',
+    'Remove-Item -ErrorAction Ignore Env:HTTP_PROXY, Env:HTTPS_PROXY, Env:ALL_PROXY, Env:NODE_USE_ENV_PROXY, Env:ANTHROPIC_BASE_URL, Env:OPENAI_BASE_URL, Env:GOOGLE_GEMINI_BASE_URL',
     "if ($env:MEMEX_SAVED_NO_PROXY -eq '-') { Remove-Item -ErrorAction Ignore Env:NO_PROXY } elseif ($env:MEMEX_SAVED_NO_PROXY) { $env:NO_PROXY = $env:MEMEX_SAVED_NO_PROXY }",
     'Remove-Item -ErrorAction Ignore Env:MEMEX_SAVED_NO_PROXY',
   ],
@@ -98,6 +99,7 @@ const EXPECTED: Readonly<Record<`${Shell} ${EnvMode}`, readonly string[]>> = {
     'set "NODE_USE_ENV_PROXY="',
     'set "ANTHROPIC_BASE_URL="',
     'set "OPENAI_BASE_URL="',
+    'set "GOOGLE_GEMINI_BASE_URL="',
     'if defined MEMEX_SAVED_NO_PROXY if "%MEMEX_SAVED_NO_PROXY%"=="-" (set "NO_PROXY=") else (set "NO_PROXY=%MEMEX_SAVED_NO_PROXY%")',
     'set "MEMEX_SAVED_NO_PROXY="',
   ],
@@ -256,9 +258,12 @@ test('the unset text after the proxy and base-URL texts gives the terminal its v
     { no_proxy: 'lower.example', UNRELATED_PROXY_NOTE: 'kept' },
   ];
   for (const runner of RUNNERS) {
-    const snippets = (['proxy', 'base-url', 'unset'] as const).map((mode) =>
+    const [proxy, baseUrl, unset] = (['proxy', 'base-url', 'unset'] as const).map((mode) =>
       envSnippet(runner.shell, mode, ADDRESS),
     );
+    // Gemini CLI's base URL, as Connect an agent sets it, is taken back by unset too.
+    const gemini = agentSnippet('gemini-cli', runner.shell, ADDRESS).text;
+    const snippets = [proxy ?? '', baseUrl ?? '', gemini, unset ?? ''];
     for (const start of starts) {
       assert.deepEqual(
         await envAfter(t, runner, start, snippets),
