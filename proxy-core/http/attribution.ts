@@ -6,16 +6,10 @@
 import type { Socket } from 'node:net';
 import { UNKNOWN_ORIGIN, type Origin } from '../../shared/who.js';
 import { isLoopbackHost } from '../config/config.js';
+import type { OriginLookup } from '../observe/origin/lookup.js';
 
-/** Finds the process at the other end of a loopback connection; never rejects. */
-export interface OriginLookup {
-  lookup(connection: {
-    readonly clientAddress: string;
-    readonly clientPort: number;
-    readonly proxyAddress: string;
-    readonly proxyPort: number;
-  }): Promise<Origin>;
-}
+/** What attribution needs of an origin lookup (observe/origin/lookup.ts): one that never rejects. */
+export type OriginFinder = Pick<OriginLookup, 'lookup'>;
 
 /** One connection's origin: known, or being looked up (`waiters` run when it is known). */
 export class ConnectionOrigin {
@@ -53,7 +47,7 @@ export interface Origins {
  * another machine has no local process: its origin is unknown at once (its proxy user is the
  * request's, see ExchangeContext.user).
  */
-export function createOrigins(lookup: OriginLookup | null, own: ReadonlySet<string>): Origins {
+export function createOrigins(lookup: OriginFinder | null, own: ReadonlySet<string>): Origins {
   const bySocket = new WeakMap<Socket, ConnectionOrigin>();
   return {
     of(socket) {

@@ -11,7 +11,7 @@ import { exposureProblem, isLoopbackHost, type Config } from '../config/config.j
 import { ConfigError, errnoOf, ListenError } from '../errors.js';
 import { createStats, type Stats } from '../stats.js';
 import { createAgents, type Agents } from './agents.js';
-import { createOrigins, type OriginLookup, type Origins } from './attribution.js';
+import { createOrigins, type OriginFinder, type Origins } from './attribution.js';
 import { createOriginLookup } from '../observe/origin/lookup.js';
 import { readMaxConnections } from './capacity.js';
 import { createCredentialCheck } from './credentials.js';
@@ -48,7 +48,7 @@ export interface Proxy {
 /** What a proxy is built with besides its config. */
 export interface ProxyOptions {
   /** How client connections' processes are found; the platform's lookup by default. */
-  readonly originLookup?: OriginLookup;
+  readonly originLookup?: OriginFinder;
 }
 
 // What stays fixed while one listener lives (a new host or port means a new proxy).
@@ -78,6 +78,7 @@ export async function createProxy(
   const exposed = !isLoopbackHost(config.host);
   const upstreamAgents = createAgents();
   const own = ownAddresses(config.host);
+  const ownLookup = options.originLookup === undefined ? createOriginLookup() : null;
   let listener: Listener = {
     exposed,
     port: config.port,
@@ -85,7 +86,7 @@ export async function createProxy(
     id: randomBytes(6).toString('hex'),
     upstreamAgents,
     forwardAgents: exposed ? createAgents(guardedLookup) : upstreamAgents,
-    originsOn: createOrigins(options.originLookup ?? createOriginLookup(), own),
+    originsOn: createOrigins(options.originLookup ?? ownLookup, own),
     originsOff: createOrigins(null, own),
   };
   stats.setPricing(config.pricing);
@@ -95,6 +96,7 @@ export async function createProxy(
   const destroyAgents = (): void => {
     listener.upstreamAgents.destroy();
     listener.forwardAgents.destroy();
+    ownLookup?.close();
   };
 
   const server: Server<typeof IncomingMessage, typeof Exchange> = createServer({

@@ -3,9 +3,15 @@
 // records and tunnels, and the proxy user of an exposed listener.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { test } from 'node:test';
-import type { OriginLookup } from '../../../proxy-core/http/attribution.js';
+import { runToExit } from '../../helpers/process-spawn.js';
+import { createOriginLookup } from '../../../proxy-core/observe/origin/lookup.js';
+import type { OriginFinder } from '../../../proxy-core/http/attribution.js';
 import { send } from '../../helpers/client.js';
 import { loadRequestHeads } from '../../helpers/request-heads.js';
 import { startObservedProxy } from '../../helpers/proxy-stats.js';
@@ -106,7 +112,7 @@ test("the four agents' real request heads are attributed to their client and ses
 });
 
 /** A lookup the test answers by hand: `release` settles every lookup made so far. */
-function heldLookup(): { lookup: OriginLookup; asked: Promise<void>; release(o: Origin): void } {
+function heldLookup(): { lookup: OriginFinder; asked: Promise<void>; release(o: Origin): void } {
   const waiting: ((origin: Origin) => void)[] = [];
   let asked!: () => void;
   const askedOnce = new Promise<void>((resolve) => {
@@ -301,3 +307,99 @@ test('an exposed listener attributes admitted requests to the proxy user of the 
   assert.equal(refused.status, 407);
   assert.equal((await recorded).user, undefined);
 });
+
+// A client process as an agent is one: its own program, started in a directory of a git work tree.
+const AGENT_SCRIPT = `
+const http = require('node:http');
+const net = require('node:net');
+const [port, target] = process.argv.slice(2);
+const request = http.request({
+  host: '127.0.0.1', port, path: '/anthropic/v1/messages', method: 'POST',
+  headers: { 'user-agent': 'claude-cli/2.1.332 (external, cli)', 'x-claude-code-session-id': 'who-session' },
+}, (res) => {
+  res.resume();
+  res.on('end', () => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write('CONNECT ' + target + ' HTTP/1.1\\r\\nHost: ' + target + '\\r\\nUser-Agent: curl/8.14.1\\r\\n\\r\\n');
+    });
+    process.stdin.on('end', () => socket.end());
+  });
+});
+request.end('{}');
+// The test ends it once both connections are looked up: an exited process cannot be found.
+process.stdin.resume();
+`;
+
+test(
+  'on Linux a real process is found behind its request and its tunnel: pid, program, project and branch',
+  { skip: process.platform !== 'linux' && 'process lookups are tested for real on Linux' },
+  async (t) => {
+    const repo = await mkdtemp(join(tmpdir(), 'memex-who-'));
+    t.after(() => rm(repo, { recursive: true, force: true }));
+    const init = await runToExit(t, 'git', ['init', '-q', '-b', 'feature/who', repo]);
+    assert.equal(init.code, 0, init.stderr);
+    const cwd = join(repo, 'src');
+    await mkdir(cwd);
+    await writeFile(join(cwd, 'agent.cjs'), AGENT_SCRIPT);
+    const upstream = await startUpstream(t, (req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(MESSAGE);
+    });
+    const far = await startTcpUpstream(t);
+    // The platform's real lookup, watched so the test knows when both connections are found.
+    const lookup = createOriginLookup();
+    t.after(() => {
+      lookup.close();
+    });
+    const found: Origin[] = [];
+    let bothFound!: () => void;
+    const both = new Promise<void>((resolve) => {
+      bothFound = resolve;
+    });
+    const watched: OriginFinder = {
+      lookup: async (connection) => {
+        const origin = await lookup.lookup(connection);
+        if (found.push(origin) === 2) bothFound();
+        return origin;
+      },
+    };
+    const { port, proxy, events } = await startObservedProxy(
+      t,
+      { upstreams: { anthropic: upstream.url } },
+      { originLookup: watched },
+    );
+    const recorded = once(events, 'requestEnded');
+    const tunnelled = once(events, 'tunnelAttributed');
+    const child = spawn(process.execPath, ['agent.cjs', String(port), `127.0.0.1:${far.port}`], {
+      cwd,
+      stdio: ['pipe', 'inherit', 'inherit'],
+    });
+    t.after(() => {
+      if (child.exitCode === null) child.kill();
+    });
+    const [record] = (await recorded) as [RequestRecord];
+    await both;
+    // The tunnel is counted when it closes: the client ends it on stdin's end, then the far end.
+    child.stdin.end();
+    await once(child, 'exit');
+    far.sockets[0]?.end();
+    const [tunnel] = (await tunnelled) as [TunnelSeen];
+    const project: ProjectRef = { root: repo, name: basename(repo), branch: 'feature/who' };
+    assert.deepEqual(record.process, { pid: child.pid, name: 'agent', cwd });
+    assert.deepEqual(record.project, project);
+    assert.deepEqual(record.client, { name: 'Claude Code', version: '2.1.332' });
+    assert.equal(record.session, 'who-session');
+    assert.deepEqual(tunnel.origin.process, { pid: child.pid, name: 'agent', cwd });
+    assert.deepEqual(tunnel.origin.project, project);
+    assert.deepEqual(tunnel.client, { name: 'curl', version: '8.14.1' });
+    const snapshot = proxy.stats.snapshot();
+    const projectStats = snapshot.projects.find((entry) => entry.root === repo);
+    assert.equal(projectStats?.requests, 1);
+    assert.equal(projectStats.tunnels, 1);
+    assert.equal(projectStats.branch, 'feature/who');
+    assert.deepEqual(projectStats.clients, ['curl', 'Claude Code']);
+    const session = snapshot.sessions.find((entry) => entry.id === 'who-session');
+    assert.equal(session?.process, 'agent');
+    assert.deepEqual(session.project, project);
+  },
+);
