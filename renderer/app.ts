@@ -16,6 +16,7 @@ import { createTokenRate } from './token-rate.js';
 import { createTunnelsView } from './tunnels.js';
 import { createUsageView } from './usage.js';
 import { createWelcomeView } from './welcome.js';
+import { createWhoView } from './who.js';
 
 declare global {
   interface Window {
@@ -36,15 +37,17 @@ function start(bridge: MemexBridge): void {
   const usage = createUsageView(tokenRate);
   const limits = createLimitsView();
   const errors = createErrorsView();
+  const requests = createRequestsView();
   const views = [
     header,
     cards,
     usage,
     createSpeedView(),
+    createWhoView(requests),
     limits,
     errors,
     createWelcomeView(),
-    createRequestsView(),
+    requests,
     createTunnelsView(),
     createCopyEnvView(bridge, header.notify),
     createSettingsView(bridge, header.notify),
