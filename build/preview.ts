@@ -1,7 +1,8 @@
 // The built dashboard (dist/renderer/) in headless Chromium, without Electron: a static server
 // that also sends index.html's CSP as a header, a fake window.memex that records every call and
-// shows whatever state the caller pushes, and stats to push (empty, or a provider account whose
-// limits fill with use). Used by the dashboard tests and the screenshot.
+// shows whatever state the caller pushes, and stats to push (empty, a provider account whose
+// limits fill with use, or who called: sample callers and their tallies). Used by the dashboard
+// tests and the screenshot.
 
 import { once } from 'node:events';
 import { constants } from 'node:fs';
@@ -13,6 +14,7 @@ import { chromium, type Browser } from 'playwright-core';
 import type { DashboardSetting, DashboardState, MemexBridge } from '../shared/bridge.js';
 import type { AgentId } from '../shared/agent-setup.js';
 import type { EnvMode, Shell } from '../shared/env.js';
+import { costOf, type Pricing } from '../shared/pricing.js';
 import { SCHEMAS, type SchemaId } from '../proxy-core/http/schema.js';
 import type {
   AccountLimits,
@@ -21,6 +23,13 @@ import type {
   StatsSnapshot,
   UsagePoint,
 } from '../shared/snapshot.js';
+import type {
+  ClientStats,
+  ProjectRef,
+  ProjectStats,
+  SessionStats,
+  WhoTally,
+} from '../shared/who.js';
 
 const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url));
 
@@ -277,4 +286,169 @@ function busyMinutes(busy: Busy, from: number, to: number): number {
   let sum = 0;
   for (const [start, end] of busy) sum += Math.max(0, Math.min(end, to) - Math.max(start, from));
   return sum / MINUTE;
+}
+
+/** Who a sample request came from: what a record carries about its caller. */
+export type SampleCaller = Pick<
+  RequestRecord,
+  'client' | 'session' | 'process' | 'project' | 'user'
+>;
+
+const MEMEX: ProjectRef = { root: '/Users/dana/src/memex', name: 'memex', branch: 'main' };
+const MEMEX_WORKTREE: ProjectRef = {
+  root: '/Users/dana/src/memex-limits',
+  name: 'memex-limits',
+  branch: 'issue-16-who',
+};
+const GATEWAY: ProjectRef = { root: '/Users/dana/work/gateway', name: 'gateway', branch: 'main' };
+
+/**
+ * A morning's callers: two Claude Code sessions in two work trees of one repository, Codex in
+ * another project, a script on the OpenAI SDK with no session, and curl from another machine.
+ */
+export const SAMPLE_CALLERS: readonly SampleCaller[] = [
+  {
+    client: { name: 'Claude Code', version: '2.1.332' },
+    session: '3f2a9c1e-7b4d-4e8a-9c61-0d5f2b8e4a17',
+    process: { pid: 48213, name: 'claude', cwd: `${MEMEX.root}/renderer` },
+    project: MEMEX,
+  },
+  {
+    client: { name: 'Claude Code', version: '2.1.332' },
+    session: 'b81e04d7-2c59-4f3a-8e1d-6a9c7f30b2e5',
+    process: { pid: 51877, name: 'claude', cwd: MEMEX_WORKTREE.root },
+    project: MEMEX_WORKTREE,
+  },
+  {
+    client: { name: 'Codex', version: '0.58.0' },
+    session: '0199c2d4-5e6f-7a8b-9c0d-1e2f3a4b5c6d',
+    process: { pid: 39002, name: 'codex', cwd: GATEWAY.root },
+    project: GATEWAY,
+  },
+  {
+    client: { name: 'OpenAI/Python', version: '2.8.1' },
+    process: { pid: 60114, name: 'python3', cwd: `${GATEWAY.root}/scripts` },
+    project: GATEWAY,
+  },
+  { client: { name: 'curl', version: '8.14.1' }, user: 'ci' },
+];
+
+/**
+ * `record` with a sample caller for its API: Claude Code's two sessions for Anthropic (every
+ * third second the second one), Codex for Responses, the SDK script for Chat Completions, curl
+ * for the rest.
+ */
+export function withSampleCaller(record: RequestRecord): RequestRecord {
+  const second = Math.floor(record.time / 1000);
+  const index: Partial<Record<SchemaId, number>> = {
+    anthropic: second % 3 === 0 ? 1 : 0,
+    'openai-responses': 2,
+    openai: 3,
+  };
+  return { ...record, ...SAMPLE_CALLERS[index[record.schema] ?? 4] };
+}
+
+type Tally = { -readonly [K in keyof WhoTally]: WhoTally[K] };
+
+/**
+ * The clients, sessions and projects sections the worker would report at `time` for `records`,
+ * most recently seen first, costed with `pricing` (today is the local day of `time`).
+ */
+export function whoOf(
+  records: readonly RequestRecord[],
+  time: number,
+  pricing: Pricing = {},
+): Pick<StatsSnapshot, 'clients' | 'sessions' | 'projects'> {
+  const midnight = new Date(time).setHours(0, 0, 0, 0);
+  const clients = new Map<string, { tally: Tally; version: string | null }>();
+  const sessions = new Map<string, { tally: Tally; last: RequestRecord }>();
+  const projects = new Map<string, { tally: Tally; project: ProjectRef; clients: string[] }>();
+  for (const record of [...records].sort((a, b) => a.time - b.time)) {
+    const { client, session, project } = record;
+    if (client === undefined) continue;
+    const add = (tally: Tally | undefined): Tally => addRecord(tally, record, midnight, pricing);
+    clients.set(client.name, {
+      tally: add(clients.get(client.name)?.tally),
+      version: client.version,
+    });
+    if (session !== undefined) {
+      sessions.set(session, { tally: add(sessions.get(session)?.tally), last: record });
+    }
+    if (project !== undefined) {
+      const seen = projects.get(project.root);
+      const names = [client.name, ...(seen?.clients ?? []).filter((name) => name !== client.name)];
+      projects.set(project.root, { tally: add(seen?.tally), project, clients: names });
+    }
+  }
+  const byLastSeen = (a: WhoTally, b: WhoTally): number => b.lastSeen - a.lastSeen;
+  const sessionList = [...sessions].map(([id, { tally, last }]): SessionStats => ({
+    ...tally,
+    id,
+    client: last.client?.name ?? '',
+    project: last.project ?? null,
+    process: last.process?.name ?? null,
+  }));
+  const clientList = [...clients].map(([name, { tally, version }]): ClientStats => ({
+    ...tally,
+    name,
+    version,
+    sessionsToday: sessionList.filter((s) => s.client === name && s.lastSeen >= midnight).length,
+  }));
+  const projectList = [...projects.values()].map(
+    ({ tally, project, clients: names }): ProjectStats => ({
+      ...tally,
+      ...project,
+      clients: names,
+    }),
+  );
+  return {
+    clients: clientList.sort(byLastSeen),
+    sessions: sessionList.sort(byLastSeen),
+    projects: projectList.sort(byLastSeen),
+  };
+}
+
+function addRecord(
+  previous: Tally | undefined,
+  record: RequestRecord,
+  midnight: number,
+  pricing: Pricing,
+): Tally {
+  const tally: Tally = previous ?? {
+    requests: 0,
+    errors: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    input: 0,
+    output: 0,
+    cacheRead: 0,
+    cacheWrite: 0,
+    cost: null,
+    tunnels: 0,
+    firstSeen: record.time,
+    lastSeen: record.time,
+    today: { requests: 0, tokens: 0, cost: null },
+  };
+  tally.requests++;
+  if (record.status >= 400 || !record.complete) tally.errors++;
+  tally.bytesIn += record.bytesIn;
+  tally.bytesOut += record.bytesOut;
+  tally.lastSeen = record.time;
+  const usage = record.usage?.kind === 'counted' ? record.usage : undefined;
+  const tokens = usage?.tokens ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+  const cost = usage === undefined ? undefined : costOf(pricing, usage.model, tokens);
+  tally.input += tokens.input;
+  tally.output += tokens.output;
+  tally.cacheRead += tokens.cacheRead;
+  tally.cacheWrite += tokens.cacheWrite;
+  if (cost !== undefined) tally.cost = (tally.cost ?? 0) + cost;
+  if (record.time >= midnight) {
+    const counted = tokens.input + tokens.output + tokens.cacheRead + tokens.cacheWrite;
+    tally.today = {
+      requests: tally.today.requests + 1,
+      tokens: tally.today.tokens + counted,
+      cost: cost === undefined ? tally.today.cost : (tally.today.cost ?? 0) + cost,
+    };
+  }
+  return tally;
 }

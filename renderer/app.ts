@@ -17,6 +17,7 @@ import { createTokenRate } from './token-rate.js';
 import { createTunnelsView } from './tunnels.js';
 import { createUsageView } from './usage.js';
 import { createWelcomeView } from './welcome.js';
+import { createWhoView } from './who.js';
 
 declare global {
   interface Window {
@@ -38,15 +39,17 @@ function start(bridge: MemexBridge): void {
   const limits = createLimitsView();
   const errors = createErrorsView();
   const connect = createConnectView(bridge, header.notify);
+  const requests = createRequestsView();
   const views = [
     header,
     cards,
     usage,
     createSpeedView(),
+    createWhoView(requests),
     limits,
     errors,
     createWelcomeView(),
-    createRequestsView(),
+    requests,
     createTunnelsView(),
     connect,
     createCopyEnvView(bridge, header.notify),

@@ -1,12 +1,13 @@
 // How the dashboard writes numbers and names: byte sizes, durations, clock times, counts, schema
-// labels, request paths, percentages, rates and when a limit resets. Pure functions; clock times
-// are in the machine's time zone.
+// labels, request paths, percentages, rates, when a limit resets, and who called (client,
+// project, session). Pure functions; clock times are in the machine's time zone.
 
 import type { ConfigProblem } from '../shared/bridge.js';
 import { issueText, keyedMessage } from '../shared/config-text.js';
 import { SCHEMA_LABELS } from '../shared/schemas.js';
 import type { RequestRecord } from '../shared/snapshot.js';
 import type { UsageOutcome } from '../shared/usage.js';
+import type { ClientRef, ProjectRef } from '../shared/who.js';
 import { toThousands } from '../shared/text.js';
 import { formatTokens, promptTokens } from '../shared/usage-text.js';
 
@@ -150,4 +151,42 @@ export function describeRecordTokens(usage: UsageOutcome | undefined): string {
       );
     }
   }
+}
+
+/** A client with its version, `Claude Code 2.1.332` (the name alone when it sent none). */
+export function formatClient(client: ClientRef): string {
+  return client.version === null ? client.name : `${client.name} ${client.version}`;
+}
+
+/** A project by its work tree's name and branch, `memex · main` (the name alone when unknown). */
+export function formatProject(project: ProjectRef): string {
+  return project.branch === null ? project.name : `${project.name} · ${project.branch}`;
+}
+
+// Agents' session ids are UUIDs: their first 8 characters tell a day's sessions apart.
+const SESSION_PREFIX = 8;
+
+/** A session as a list names it: its client and the id's start, `Claude Code · 3f2a9c1e…`. */
+export function formatSession(id: string, client: string | undefined): string {
+  const short = id.length > SESSION_PREFIX + 1 ? `${id.slice(0, SESSION_PREFIX)}…` : id;
+  return client === undefined ? short : `${client} · ${short}`;
+}
+
+/**
+ * The recent-requests client cell's tooltip: the client, then a line each for the project (with
+ * its root), session, process and proxy user the request carried.
+ */
+export function describeCaller(
+  record: Pick<RequestRecord, 'client' | 'project' | 'session' | 'process' | 'user'>,
+): string {
+  const { client, project, session, process, user } = record;
+  const lines = [client === undefined ? 'Client not known' : formatClient(client)];
+  if (project !== undefined) lines.push(`Project: ${formatProject(project)} (${project.root})`);
+  if (session !== undefined) lines.push(`Session: ${session}`);
+  if (process !== undefined) {
+    const where = process.cwd === null ? '' : ` in ${process.cwd}`;
+    lines.push(`Process: ${process.name} (pid ${process.pid})${where}`);
+  }
+  if (user !== undefined) lines.push(`User: ${user}`);
+  return lines.join('\n');
 }

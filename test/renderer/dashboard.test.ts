@@ -198,6 +198,7 @@ dashboardTest('lists recent requests newest first, failures marked, no query', a
   assert.equal(await rows.count(), 3);
   assert.deepEqual(await texts(rows.nth(0).locator('td')), [
     '09:30:04',
+    '—',
     'POST',
     'api.anthropic.com',
     '/v1/messages',
@@ -210,6 +211,7 @@ dashboardTest('lists recent requests newest first, failures marked, no query', a
   ]);
   assert.deepEqual(await texts(rows.nth(1).locator('td')), [
     '09:30:03',
+    '—',
     'GET',
     'generativelanguage.googleapis.com',
     '/v1beta/models/gemini-2.5-flash:generateContent',
