@@ -14,7 +14,7 @@ import { chromium, type Browser } from 'playwright-core';
 import type { DashboardSetting, DashboardState, MemexBridge } from '../shared/bridge.js';
 import type { AgentId } from '../shared/agent-setup.js';
 import type { EnvMode, Shell } from '../shared/env.js';
-import { costOf, type Pricing } from '../shared/pricing.js';
+import type { Pricing } from '../shared/pricing.js';
 import { SCHEMAS, type SchemaId } from '../proxy-core/http/schema.js';
 import type {
   AccountLimits,
@@ -23,13 +23,9 @@ import type {
   StatsSnapshot,
   UsagePoint,
 } from '../shared/snapshot.js';
-import type {
-  ClientStats,
-  ProjectRef,
-  ProjectStats,
-  SessionStats,
-  WhoTally,
-} from '../shared/who.js';
+import type { ProjectRef } from '../shared/who.js';
+import { WhoBook } from '../proxy-core/observe/who.js';
+import { dayKey } from '../proxy-core/usage/totals.js';
 
 const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url));
 
@@ -320,14 +316,14 @@ export const SAMPLE_CALLERS: readonly SampleCaller[] = [
     project: MEMEX_WORKTREE,
   },
   {
-    client: { name: 'Codex', version: '0.58.0' },
+    client: { name: 'Codex CLI', version: '0.171.0' },
     session: '0199c2d4-5e6f-7a8b-9c0d-1e2f3a4b5c6d',
     process: { pid: 39002, name: 'codex', cwd: GATEWAY.root },
     project: GATEWAY,
   },
   {
-    client: { name: 'OpenAI/Python', version: '2.8.1' },
-    process: { pid: 60114, name: 'python3', cwd: `${GATEWAY.root}/scripts` },
+    client: { name: 'OpenAI SDK (Python)', version: '2.8.1 (CPython 3.12.4)' },
+    process: { pid: 60114, name: 'nightly-report', cwd: `${GATEWAY.root}/scripts` },
     project: GATEWAY,
   },
   { client: { name: 'curl', version: '8.14.1' }, user: 'ci' },
@@ -348,107 +344,19 @@ export function withSampleCaller(record: RequestRecord): RequestRecord {
   return { ...record, ...SAMPLE_CALLERS[index[record.schema] ?? 4] };
 }
 
-type Tally = { -readonly [K in keyof WhoTally]: WhoTally[K] };
-
 /**
- * The clients, sessions and projects sections the worker would report at `time` for `records`,
- * most recently seen first, costed with `pricing` (today is the local day of `time`).
+ * The clients, sessions and projects sections the worker would report at `time` for `records`
+ * (counted by the worker's own book), costed with `pricing`; today is the local day of `time`.
  */
 export function whoOf(
   records: readonly RequestRecord[],
   time: number,
   pricing: Pricing = {},
 ): Pick<StatsSnapshot, 'clients' | 'sessions' | 'projects'> {
-  const midnight = new Date(time).setHours(0, 0, 0, 0);
-  const clients = new Map<string, { tally: Tally; version: string | null }>();
-  const sessions = new Map<string, { tally: Tally; last: RequestRecord }>();
-  const projects = new Map<string, { tally: Tally; project: ProjectRef; clients: string[] }>();
+  const book = new WhoBook();
+  book.setPricing(pricing);
   for (const record of [...records].sort((a, b) => a.time - b.time)) {
-    const { client, session, project } = record;
-    if (client === undefined) continue;
-    const add = (tally: Tally | undefined): Tally => addRecord(tally, record, midnight, pricing);
-    clients.set(client.name, {
-      tally: add(clients.get(client.name)?.tally),
-      version: client.version,
-    });
-    if (session !== undefined) {
-      sessions.set(session, { tally: add(sessions.get(session)?.tally), last: record });
-    }
-    if (project !== undefined) {
-      const seen = projects.get(project.root);
-      const names = [client.name, ...(seen?.clients ?? []).filter((name) => name !== client.name)];
-      projects.set(project.root, { tally: add(seen?.tally), project, clients: names });
-    }
+    book.request(record, record.time, dayKey(new Date(record.time)));
   }
-  const byLastSeen = (a: WhoTally, b: WhoTally): number => b.lastSeen - a.lastSeen;
-  const sessionList = [...sessions].map(([id, { tally, last }]): SessionStats => ({
-    ...tally,
-    id,
-    client: last.client?.name ?? '',
-    project: last.project ?? null,
-    process: last.process?.name ?? null,
-  }));
-  const clientList = [...clients].map(([name, { tally, version }]): ClientStats => ({
-    ...tally,
-    name,
-    version,
-    sessionsToday: sessionList.filter((s) => s.client === name && s.lastSeen >= midnight).length,
-  }));
-  const projectList = [...projects.values()].map(
-    ({ tally, project, clients: names }): ProjectStats => ({
-      ...tally,
-      ...project,
-      clients: names,
-    }),
-  );
-  return {
-    clients: clientList.sort(byLastSeen),
-    sessions: sessionList.sort(byLastSeen),
-    projects: projectList.sort(byLastSeen),
-  };
-}
-
-function addRecord(
-  previous: Tally | undefined,
-  record: RequestRecord,
-  midnight: number,
-  pricing: Pricing,
-): Tally {
-  const tally: Tally = previous ?? {
-    requests: 0,
-    errors: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    input: 0,
-    output: 0,
-    cacheRead: 0,
-    cacheWrite: 0,
-    cost: null,
-    tunnels: 0,
-    firstSeen: record.time,
-    lastSeen: record.time,
-    today: { requests: 0, tokens: 0, cost: null },
-  };
-  tally.requests++;
-  if (record.status >= 400 || !record.complete) tally.errors++;
-  tally.bytesIn += record.bytesIn;
-  tally.bytesOut += record.bytesOut;
-  tally.lastSeen = record.time;
-  const usage = record.usage?.kind === 'counted' ? record.usage : undefined;
-  const tokens = usage?.tokens ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
-  const cost = usage === undefined ? undefined : costOf(pricing, usage.model, tokens);
-  tally.input += tokens.input;
-  tally.output += tokens.output;
-  tally.cacheRead += tokens.cacheRead;
-  tally.cacheWrite += tokens.cacheWrite;
-  if (cost !== undefined) tally.cost = (tally.cost ?? 0) + cost;
-  if (record.time >= midnight) {
-    const counted = tokens.input + tokens.output + tokens.cacheRead + tokens.cacheWrite;
-    tally.today = {
-      requests: tally.today.requests + 1,
-      tokens: tally.today.tokens + counted,
-      cost: cost === undefined ? tally.today.cost : (tally.today.cost ?? 0) + cost,
-    };
-  }
-  return tally;
+  return book.snapshot({ key: dayKey(new Date(time)), start: new Date(time).setHours(0, 0, 0, 0) });
 }

@@ -26,6 +26,8 @@ import {
   installFakeBridge,
   launchChromium,
   sampleAccount,
+  whoOf,
+  withSampleCaller,
   type FakeBridgePage,
   type SampleAccount,
 } from './preview.js';
@@ -174,7 +176,7 @@ function traffic(): RequestRecord[] {
     const record = records[last - back];
     if (record !== undefined) records[last - back] = { ...record, ...change };
   }
-  return records;
+  return records.map(withSampleCaller);
 }
 
 /**
@@ -392,6 +394,7 @@ function statsAt(records: readonly RequestRecord[], time: number): StatsSnapshot
       byHost,
     },
     recent: done.slice(-RECENT_LIMIT).reverse(),
+    ...whoOf(done, time, PRICING),
     latency: latencyAt(done),
     limits: {
       accounts: SAMPLE_ACCOUNTS.map((sample) => sampleAccount(sample, time)),
