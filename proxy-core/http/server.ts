@@ -119,6 +119,11 @@ export async function createProxy(
   const maxConnections = readMaxConnections();
   if (maxConnections !== null) server.maxConnections = maxConnections;
 
+  // The origin lookup starts as the connection is accepted, not when its first request is read:
+  // a short-lived client is still there when the scan looks for it.
+  server.on('connection', (socket: Socket) => {
+    routing.origins.of(socket);
+  });
   server.on('request', (req: IncomingMessage, res: Exchange) => {
     handleRequest(req, res, routing, stats);
   });
