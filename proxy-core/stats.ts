@@ -25,7 +25,13 @@ const USAGE_DAYS = 2;
 
 export interface Stats {
   requestStarted(): void;
-  requestEnded(record: RequestRecord): void;
+  /**
+   * A finished exchange, counted now; `originPending`: its connection's origin is still being
+   * looked up, and {@link requestAttributed} follows with it.
+   */
+  requestEnded(record: RequestRecord, originPending?: boolean): void;
+  /** `record`, counted earlier, with its origin now known: listed and attributed as `attributed`. */
+  requestAttributed(record: RequestRecord, attributed: RequestRecord): void;
   /** A model response carried inside a WebSocket: counted as a request of its own. */
   responseCarried(record: RequestRecord): void;
   webSocketOpened(): void;
@@ -77,7 +83,7 @@ export function createStats(now: () => number = Date.now): Stats {
     return today;
   };
 
-  const count = (record: RequestRecord): void => {
+  const count = (record: RequestRecord, originPending = false): void => {
     const totals = schemas[record.schema];
     totals.requests++;
     if (!record.complete || record.status >= 400) totals.errors++;
@@ -86,7 +92,7 @@ export function createStats(now: () => number = Date.now): Stats {
     const outcome = record.usage;
     const time = now();
     if (record.status >= 429) errors.add(time, record.schema, outcome?.model ?? '', record.status);
-    who.request(record, time, dayOf(time));
+    if (!originPending) who.request(record, time, dayOf(time));
     if (outcome !== undefined) {
       usage.add(record.schema, outcome, dayOf(time));
       if (record.ttfbMs !== undefined && outcome.model !== '') {
@@ -106,11 +112,20 @@ export function createStats(now: () => number = Date.now): Stats {
       active++;
       version++;
     },
-    requestEnded(record) {
+    requestEnded(record, originPending) {
       active--;
+      count(record, originPending);
+    },
+    requestAttributed(record, attributed) {
+      const slot = ring.indexOf(record);
+      if (slot !== -1) ring[slot] = attributed;
+      const time = now();
+      who.request(attributed, time, dayOf(time));
+      version++;
+    },
+    responseCarried(record) {
       count(record);
     },
-    responseCarried: count,
     limitsRead(host, fingerprint, reading, status) {
       accounts.seen(host, fingerprint, reading, status, now());
       version++;

@@ -66,7 +66,6 @@ export class Exchange extends ServerResponse {
   #endedAt = 0;
   #bytesIn = 0;
   #bytesOut = 0;
-  #originAwaited = false;
 
   get context(): ExchangeContext {
     return this.#context;
@@ -131,13 +130,6 @@ export class Exchange extends ServerResponse {
     this.#cut = true;
   }
 
-  /** Runs `then` with who sent this exchange, once the connection's origin is known. */
-  attributed(then: (who: WhoFields) => void): void {
-    this.#origin.whenKnown(() => {
-      then(this.#who());
-    });
-  }
-
   /** Records the finished exchange; called when the response closes, then by what it awaits. */
   record(): void {
     const socket = this.#clientSocket;
@@ -150,15 +142,6 @@ export class Exchange extends ServerResponse {
       }
     }
     if (this.#usagePending) return;
-    if (this.#origin.origin === undefined) {
-      if (!this.#originAwaited) {
-        this.#originAwaited = true;
-        this.#origin.whenKnown(() => {
-          this.record();
-        });
-      }
-      return;
-    }
     const stats = this.#stats;
     if (stats === undefined || socket === undefined) return;
     const context = this.#context;
@@ -171,7 +154,8 @@ export class Exchange extends ServerResponse {
       readHeadLimits(head, this, epoch + this.#headAt);
     }
     const firstAt = this.#firstByteAt === 0 ? this.#headAt : this.#firstByteAt;
-    stats.requestEnded({
+    const origin = this.#origin;
+    const record: RequestRecord = {
       time: epoch + this.#startedAt,
       method: this.req.method ?? '',
       host: context.host,
@@ -187,12 +171,21 @@ export class Exchange extends ServerResponse {
       bytesIn: this.#bytesIn,
       bytesOut: this.#bytesOut,
       ...(this.usage === undefined ? {} : { usage: this.usage }),
-      ...this.#who(),
-    });
+      ...this.who(),
+    };
+    // Counted now; a connection whose origin is still being looked up is attributed when it is.
+    const pending = origin.origin === undefined;
+    stats.requestEnded(record, pending);
+    if (pending) {
+      origin.whenKnown(() => {
+        stats.requestAttributed(record, { ...record, ...this.who() });
+      });
+    }
     this.#stats = undefined;
   }
 
-  #who(): WhoFields {
+  /** Who sent this exchange, as far as is known now (the origin may still be looked up). */
+  who(): WhoFields {
     const headers = this.req.headers;
     const origin = this.#origin.origin;
     const session = sessionOf(headers);

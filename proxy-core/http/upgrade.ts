@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import type { Stats } from '../stats.js';
 import { readHeadLimits } from '../observe/response.js';
 import { createWebSocketReader, type CarriedResponse } from '../usage/websocket.js';
-import { Exchange } from './exchange.js';
+import { Exchange, type WhoFields } from './exchange.js';
 import { relay } from './relay.js';
 import { destroySocket, splice } from './sockets.js';
 
@@ -95,7 +95,7 @@ function spliceSockets(
     schema,
     response.headers['sec-websocket-extensions'],
     (carried: CarriedResponse) => {
-      recordCarried(stats, carried, schema, host, path);
+      recordCarried(stats, carried, schema, host, path, res.who());
     },
   );
   // The HTTP timers (server idle, response header) no longer apply: one idle timer for both
@@ -156,6 +156,7 @@ function recordCarried(
   schema: Exchange['context']['schema'],
   host: string,
   path: string,
+  who: WhoFields,
 ): void {
   const durationMs = performance.now() - startedAt;
   stats.responseCarried({
@@ -171,5 +172,6 @@ function recordCarried(
     bytesIn: 0,
     bytesOut: 0,
     usage: outcome,
+    ...who,
   });
 }

@@ -9,7 +9,8 @@ import { createStats, type Stats } from '../../proxy-core/stats.js';
 import { type RequestRecord } from '../../shared/snapshot.js';
 
 /**
- * Stats that emit 'requestEnded' (record), 'responseCarried' (record), 'limitsRead', 'webSocketOpened',
+ * Stats that emit 'requestEnded' (record, as counted), 'recorded' (record, once its origin is
+ * known too), 'responseCarried' (record), 'limitsRead', 'webSocketOpened',
  * 'webSocketClosed', 'tunnelOpened', 'tunnelClosed', 'tunnelAttributed' (TunnelSeen) and
  * 'tunnelFailed'.
  */
@@ -20,9 +21,14 @@ export function createObservedStats(): { stats: Stats; events: EventEmitter } {
     requestStarted() {
       inner.requestStarted();
     },
-    requestEnded(record) {
-      inner.requestEnded(record);
+    requestEnded(record, originPending) {
+      inner.requestEnded(record, originPending);
       events.emit('requestEnded', record);
+      if (originPending !== true) events.emit('recorded', record);
+    },
+    requestAttributed(record, attributed) {
+      inner.requestAttributed(record, attributed);
+      events.emit('recorded', attributed);
     },
     responseCarried(record) {
       inner.responseCarried(record);
@@ -80,6 +86,8 @@ export interface ObservedProxy {
   readonly events: EventEmitter;
   /** Resolves with the next request the stats record. Call it before sending the request. */
   readonly nextRecord: () => Promise<RequestRecord>;
+  /** Resolves with the next request once attributed (its connection's origin known). */
+  readonly nextAttributed: () => Promise<RequestRecord>;
 }
 
 /** Starts a proxy on 127.0.0.1 port 0 with observed stats; closed when the test ends. */
@@ -103,6 +111,10 @@ export async function startObservedProxy(
     events,
     async nextRecord() {
       const [record] = (await once(events, 'requestEnded')) as [RequestRecord];
+      return record;
+    },
+    async nextAttributed() {
+      const [record] = (await once(events, 'recorded')) as [RequestRecord];
       return record;
     },
   };

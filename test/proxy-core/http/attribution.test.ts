@@ -51,7 +51,7 @@ test("the four agents' real request heads are attributed to their client and ses
     req.resume();
     res.writeHead(200, { 'content-type': 'application/json' }).end(MESSAGE);
   });
-  const { port, nextRecord, proxy } = await startObservedProxy(
+  const { port, nextAttributed, proxy } = await startObservedProxy(
     t,
     { upstreams: { anthropic: upstream.url, openai: upstream.url, gemini: upstream.url } },
     { originLookup: { lookup: () => Promise.resolve(UNKNOWN_ORIGIN) } },
@@ -68,7 +68,7 @@ test("the four agents' real request heads are attributed to their client and ses
     const head = heads[0];
     const path = routes[capture];
     assert.ok(head !== undefined && path !== undefined, capture);
-    const recorded = nextRecord();
+    const recorded = nextAttributed();
     const response = await send(
       `http://127.0.0.1:${port}${path}`,
       { method: 'POST', headers: replayable(head.headers) },
@@ -133,19 +133,20 @@ function heldLookup(): { lookup: OriginFinder; asked: Promise<void>; release(o: 
   };
 }
 
-test('a lookup still running holds no request: the client has its whole answer first, the record follows the lookup', async (t) => {
+test('a lookup still running holds no request: the client has its answer and the stats count it, the origin follows the lookup', async (t) => {
   const upstream = await startUpstream(t, (req, res) => {
     req.resume();
     res.writeHead(200, { 'content-type': 'application/json' }).end(MESSAGE);
   });
   const held = heldLookup();
-  const { port, events } = await startObservedProxy(
+  const { port, events, proxy } = await startObservedProxy(
     t,
     { upstreams: { anthropic: upstream.url } },
     { originLookup: held.lookup },
   );
   const records: RequestRecord[] = [];
-  events.on('requestEnded', (record: RequestRecord) => records.push(record));
+  events.on('recorded', (record: RequestRecord) => records.push(record));
+  const counted = once(events, 'requestEnded');
   const response = await send(
     `http://127.0.0.1:${port}/anthropic/v1/messages`,
     { method: 'POST', headers: { 'user-agent': 'claude-cli/2.1.332 (external, cli)' } },
@@ -154,10 +155,20 @@ test('a lookup still running holds no request: the client has its whole answer f
   await held.asked;
   assert.equal(response.status, 200);
   assert.equal(response.body.toString(), MESSAGE);
-  assert.equal(records.length, 0, 'recorded before the lookup returned');
-  const recorded = once(events, 'requestEnded');
+  await counted;
+  assert.equal(records.length, 0, 'attributed before the lookup returned');
+  const before = proxy.stats.snapshot();
+  assert.equal(before.requests.anthropic, 1);
+  assert.deepEqual(before.recent[0]?.client, { name: 'Claude Code', version: '2.1.332' });
+  assert.equal(before.recent[0].process, undefined);
+  assert.equal(before.clients.length, 0, 'who is counted once the origin is known');
+  const recorded = once(events, 'recorded');
   held.release(FOUND);
   const [record] = (await recorded) as [RequestRecord];
+  const after = proxy.stats.snapshot();
+  assert.deepEqual(after.recent[0], record);
+  assert.equal(after.requests.anthropic, 1);
+  assert.deepEqual(after.projects[0]?.root, REPO.root);
   assert.deepEqual(record.process, FOUND.process);
   assert.deepEqual(record.project, REPO);
   assert.deepEqual(record.client, { name: 'Claude Code', version: '2.1.332' });
@@ -171,12 +182,12 @@ test('a lookup that fails leaves the request unattributed, never failed', async 
     req.resume();
     res.writeHead(200, { 'content-type': 'application/json' }).end(MESSAGE);
   });
-  const { port, nextRecord } = await startObservedProxy(
+  const { port, nextAttributed } = await startObservedProxy(
     t,
     { upstreams: { anthropic: upstream.url } },
     { originLookup: { lookup: () => Promise.reject(new Error('EACCES: /proc/1/fd')) } },
   );
-  const recorded = nextRecord();
+  const recorded = nextAttributed();
   const response = await send(`http://127.0.0.1:${port}/anthropic/v1/messages`, {
     method: 'POST',
   });
@@ -212,7 +223,7 @@ test('one lookup per connection, however many requests it carries', async (t) =>
   });
   let ended = 0;
   const all = new Promise<void>((resolve) => {
-    events.on('requestEnded', () => {
+    events.on('recorded', () => {
       if (++ended === 5) resolve();
     });
   });
@@ -261,7 +272,7 @@ test('attribution.processes: false asks for no lookup', async (t) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(MESSAGE);
   });
   let lookups = 0;
-  const { port, nextRecord } = await startObservedProxy(
+  const { port, nextAttributed } = await startObservedProxy(
     t,
     { upstreams: { anthropic: upstream.url }, attribution: { processes: false } },
     {
@@ -273,7 +284,7 @@ test('attribution.processes: false asks for no lookup', async (t) => {
       },
     },
   );
-  const recorded = nextRecord();
+  const recorded = nextAttributed();
   await send(`http://127.0.0.1:${port}/anthropic/v1/messages`, { method: 'POST' });
   const record = await recorded;
   assert.equal(lookups, 0);
@@ -285,7 +296,7 @@ test('an exposed listener attributes admitted requests to the proxy user of the 
     req.resume();
     res.writeHead(200, { 'content-type': 'application/json' }).end(MESSAGE);
   });
-  const { port, nextRecord } = await startObservedProxy(
+  const { port, nextAttributed } = await startObservedProxy(
     t,
     {
       host: '0.0.0.0',
@@ -295,14 +306,14 @@ test('an exposed listener attributes admitted requests to the proxy user of the 
     { originLookup: { lookup: () => Promise.resolve(UNKNOWN_ORIGIN) } },
   );
   const good = `Basic ${Buffer.from('ada:lan-pass-7f3a').toString('base64')}`;
-  let recorded = nextRecord();
+  let recorded = nextAttributed();
   const admitted = await send(`http://127.0.0.1:${port}/anthropic/v1/messages`, {
     method: 'POST',
     headers: { 'proxy-authorization': good },
   });
   assert.equal(admitted.status, 200);
   assert.equal((await recorded).user, 'ada');
-  recorded = nextRecord();
+  recorded = nextAttributed();
   const refused = await send(`http://127.0.0.1:${port}/anthropic/v1/messages`, { method: 'POST' });
   assert.equal(refused.status, 407);
   assert.equal((await recorded).user, undefined);
@@ -368,7 +379,7 @@ test(
       { upstreams: { anthropic: upstream.url } },
       { originLookup: watched },
     );
-    const recorded = once(events, 'requestEnded');
+    const recorded = once(events, 'recorded');
     const tunnelled = once(events, 'tunnelAttributed');
     const child = spawn(process.execPath, ['agent.cjs', String(port), `127.0.0.1:${far.port}`], {
       cwd,
