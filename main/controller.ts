@@ -281,7 +281,11 @@ export function createController(options: ControllerOptions): Controller {
           limitNotifications: settings.get('limitNotifications'),
           autostart: tray.autostart,
           defaultShell: tray.defaultShell,
+          historyRetentionDays: settings.get('historyRetentionDays') ?? 90,
+          historyMaxMb: settings.get('historyMaxMb') ?? 500,
+          inspector: settings.get('inspector') ?? false,
         },
+        history: { file: null, problem: null },
         time: now(),
       };
     },
@@ -295,6 +299,15 @@ export function createController(options: ControllerOptions): Controller {
           break;
         case 'limitNotifications':
           settings.set('limitNotifications', setting.value);
+          break;
+        case 'historyRetentionDays':
+          settings.set('historyRetentionDays', setting.value);
+          break;
+        case 'historyMaxMb':
+          settings.set('historyMaxMb', setting.value);
+          break;
+        case 'inspector':
+          settings.set('inspector', setting.value);
           break;
         case 'defaultShell':
           settings.set('defaultShell', setting.value);

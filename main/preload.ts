@@ -23,6 +23,15 @@ const bridge: MemexBridge = {
     ipcRenderer.invoke(CHANNELS.copyAgentSetup, agent, shell) as Promise<void>,
   openConfig: () => ipcRenderer.invoke(CHANNELS.openConfig) as Promise<void>,
   setSetting: (setting) => ipcRenderer.invoke(CHANNELS.setSetting, setting) as Promise<void>,
+  queryHistory: (filter) =>
+    ipcRenderer.invoke(CHANNELS.queryHistory, filter) as ReturnType<MemexBridge['queryHistory']>,
+  historyTotals: (filter) =>
+    ipcRenderer.invoke(CHANNELS.historyTotals, filter) as ReturnType<MemexBridge['historyTotals']>,
+  historyDetail: (id) =>
+    ipcRenderer.invoke(CHANNELS.historyDetail, id) as ReturnType<MemexBridge['historyDetail']>,
+  exportHistory: (filter, format) =>
+    ipcRenderer.invoke(CHANNELS.exportHistory, filter, format) as Promise<string | null>,
+  clearHistory: () => ipcRenderer.invoke(CHANNELS.clearHistory) as Promise<void>,
 };
 
 contextBridge.exposeInMainWorld('memex', bridge);

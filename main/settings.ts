@@ -38,6 +38,15 @@ export type Settings = {
   windowBounds: WindowBounds | null;
   /** Notify when a provider's limit window nears or reaches its limit, and resets. Default true. */
   limitNotifications: boolean;
+  /**
+   * Days of history kept; null: the config file's `history.retention_days` (default 90). Set in
+   * the dashboard, it wins over the config file.
+   */
+  historyRetentionDays: number | null;
+  /** The history file's size cap in MB; null: the config's `history.max_mb` (default 500). */
+  historyMaxMb: number | null;
+  /** The request inspector; null: the config's `inspector.enabled` (default false). */
+  inspector: boolean | null;
 };
 
 /** The settings file's name without its extension (electron-store's `name`): settings.json. */
@@ -58,6 +67,9 @@ export const SETTINGS_SCHEMA = {
     additionalProperties: false,
   },
   limitNotifications: { type: 'boolean' },
+  historyRetentionDays: { type: ['integer', 'null'], minimum: 1 },
+  historyMaxMb: { type: ['integer', 'null'], minimum: 1 },
+  inspector: { type: ['boolean', 'null'] },
 } as const satisfies Schema<Settings>;
 
 /** Settings before the user changes anything, on `platform`. */
@@ -68,6 +80,9 @@ export function defaultSettings(platform: NodeJS.Platform): Settings {
     defaultShell: defaultShell(platform),
     windowBounds: null,
     limitNotifications: true,
+    historyRetentionDays: null,
+    historyMaxMb: null,
+    inspector: null,
   };
 }
 

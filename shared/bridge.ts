@@ -8,6 +8,14 @@ import type { DayTotals } from './usage.js';
 import type { AgentId } from './agent-setup.js';
 import type { EnvMode, Shell } from './env.js';
 import type { ProxyStatus } from './status.js';
+import type {
+  ExportFormat,
+  HistoryDetail,
+  HistoryFilter,
+  HistoryPage,
+  HistoryRow,
+  HistoryTotals,
+} from './history.js';
 
 /** Everything the dashboard shows; sent whole on every change (batched, a few per second). */
 export interface DashboardState {
@@ -32,9 +40,25 @@ export interface DashboardState {
     readonly limitNotifications: boolean;
     readonly autostart: boolean;
     readonly defaultShell: Shell;
+    /** Days of history kept (history.retention_days). */
+    readonly historyRetentionDays: number;
+    /** The history file's size cap in MB (history.max_mb). */
+    readonly historyMaxMb: number;
+    /** The request inspector records headers and bodies (inspector.enabled). */
+    readonly inspector: boolean;
   };
+  /** The history database: where it is and what is wrong with it, if anything. */
+  readonly history: HistoryStatus;
   /** When this state was made, ms since the epoch (the renderer's charts use it as "now"). */
   readonly time: number;
+}
+
+/** The history database as the dashboard shows it. */
+export interface HistoryStatus {
+  /** The file (userData/history.db); null while the proxy has not opened it. */
+  readonly file: string | null;
+  /** The last problem with it (full disk, locked, set aside as corrupt), or null. */
+  readonly problem: string | null;
 }
 
 /**
@@ -61,7 +85,10 @@ export type DashboardSetting =
   | { readonly key: 'startProxyOnLaunch'; readonly value: boolean }
   | { readonly key: 'autostart'; readonly value: boolean }
   | { readonly key: 'limitNotifications'; readonly value: boolean }
-  | { readonly key: 'defaultShell'; readonly value: Shell };
+  | { readonly key: 'defaultShell'; readonly value: Shell }
+  | { readonly key: 'historyRetentionDays'; readonly value: number }
+  | { readonly key: 'historyMaxMb'; readonly value: number }
+  | { readonly key: 'inspector'; readonly value: boolean };
 
 /** What the preload exposes as `window.memex`: a few typed functions and one subscription. */
 export interface MemexBridge {
@@ -75,6 +102,19 @@ export interface MemexBridge {
   copyAgentSetup(agent: AgentId, shell: Shell): Promise<void>;
   openConfig(): Promise<void>;
   setSetting(setting: DashboardSetting): Promise<void>;
+  /** One page of stored requests; rejects while the proxy (which owns the file) is stopped. */
+  queryHistory(filter: HistoryFilter): Promise<HistoryPage<HistoryRow>>;
+  /** Sums per day and per model over the filter (its limit and cursor ignored). */
+  historyTotals(filter: HistoryFilter): Promise<HistoryTotals>;
+  /** One stored request with its inspector capture; null when it is gone. */
+  historyDetail(id: number): Promise<HistoryDetail | null>;
+  /**
+   * Saves every request the filter matches as `format` to a file the user picks; resolves with
+   * its path, or null when the user cancelled.
+   */
+  exportHistory(filter: HistoryFilter, format: ExportFormat): Promise<string | null>;
+  /** Deletes all stored history (the dashboard asks the user first). */
+  clearHistory(): Promise<void>;
 }
 
 /** IPC channels, all namespaced `memex:`. */
@@ -89,4 +129,9 @@ export const CHANNELS = {
   copyAgentSetup: 'memex:copy-agent-setup',
   openConfig: 'memex:open-config',
   setSetting: 'memex:set-setting',
+  queryHistory: 'memex:query-history',
+  historyTotals: 'memex:history-totals',
+  historyDetail: 'memex:history-detail',
+  exportHistory: 'memex:export-history',
+  clearHistory: 'memex:clear-history',
 } as const;
