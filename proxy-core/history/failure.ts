@@ -43,9 +43,13 @@ export function toFailureKind(err: unknown): FailureKind {
     switch (err.code) {
       case 'ENOSPC':
         return 'full';
+      // Permissions, a read-only file system, or a folder path through a file (mkdir fails with
+      // EEXIST for the file itself, ENOTDIR below it).
       case 'EACCES':
       case 'EPERM':
       case 'EROFS':
+      case 'EEXIST':
+      case 'ENOTDIR':
         return 'unwritable';
       default:
         return 'other';

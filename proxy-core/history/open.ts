@@ -2,7 +2,7 @@
 // busy timeout, incremental auto-vacuum), checked, migrated; and a damaged file set aside with its
 // -wal and -shm so a new one can start. Synchronous: only the writer thread calls it.
 
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { reasonOf, toFailureKind, type FailureKind } from './failure.js';
@@ -30,28 +30,33 @@ export function openHistoryFile(
   now: () => number,
 ): Opened {
   const first = tryOpen(file, busyTimeoutMs);
-  if (first.kind !== 'failed' || first.failure !== 'corrupt') return first;
+  if (first.kind !== 'corrupt') return first;
   try {
-    const aside = setAside(file, now());
+    const aside = setAside(file, now(), first.db);
     onProblem(
       `history: ${file} is not a readable database (${first.reason}); it was moved to ${aside} and a new history started`,
     );
   } catch (err) {
     return { kind: 'failed', failure: toFailureKind(err), reason: reasonOf(err) };
   }
-  return tryOpen(file, busyTimeoutMs);
+  const second = tryOpen(file, busyTimeoutMs);
+  if (second.kind !== 'corrupt') return second;
+  second.db?.close();
+  return { kind: 'failed', failure: 'corrupt', reason: second.reason };
 }
 
-function tryOpen(file: string, busyTimeoutMs: number): Opened {
+// A damaged file comes back still open: closing it would delete its -wal, see setAside.
+type Tried =
+  | Opened
+  | { readonly kind: 'corrupt'; readonly reason: string; readonly db: DatabaseSync | undefined };
+
+function tryOpen(file: string, busyTimeoutMs: number): Tried {
   let db: DatabaseSync | undefined;
   try {
     mkdirSync(dirname(file), { recursive: true });
     db = new DatabaseSync(file, { timeout: busyTimeoutMs });
     const check = db.prepare('PRAGMA quick_check(1)').get()?.['quick_check'];
-    if (check !== 'ok') {
-      db.close();
-      return { kind: 'failed', failure: 'corrupt', reason: `quick_check: ${String(check)}` };
-    }
+    if (check !== 'ok') return { kind: 'corrupt', reason: `quick_check: ${String(check)}`, db };
     configure(db);
     const result = migrate(db);
     if (result.kind === 'newer') {
@@ -60,8 +65,10 @@ function tryOpen(file: string, busyTimeoutMs: number): Opened {
     }
     return { kind: 'open', db };
   } catch (err) {
+    const failure = toFailureKind(err);
+    if (failure === 'corrupt') return { kind: 'corrupt', reason: reasonOf(err), db };
     if (db?.isOpen === true) db.close();
-    return { kind: 'failed', failure: toFailureKind(err), reason: reasonOf(err) };
+    return { kind: 'failed', failure, reason: reasonOf(err) };
   }
 }
 
@@ -80,13 +87,21 @@ function configure(db: DatabaseSync): void {
 }
 
 /**
- * Renames `file` and its `-wal` and `-shm` to `<file>.corrupt-<timestamp>` (plus `-wal`,
- * `-shm`, so the set-aside file still opens with its log); returns the new name.
+ * Moves `file` and its `-wal` and `-shm` to `<file>.corrupt-<timestamp>` (plus `-wal`, `-shm`,
+ * so the set-aside file still opens with its log) and returns the new name. SQLite deletes a
+ * -wal and -shm when it closes the last connection to a file, so while `db` (the connection
+ * that found the damage) is open they are copied first; then it is closed.
  */
-export function setAside(file: string, time: number): string {
+export function setAside(file: string, time: number, db?: DatabaseSync): string {
   const aside = `${file}.corrupt-${new Date(time).toISOString().replace(/[:.]/g, '-')}`;
-  for (const suffix of ['', '-wal', '-shm']) {
-    if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+  const logs = ['-wal', '-shm'].filter((suffix) => existsSync(file + suffix));
+  if (db?.isOpen === true) {
+    for (const suffix of logs) copyFileSync(file + suffix, aside + suffix);
+    db.close();
+    for (const suffix of logs) rmSync(file + suffix, { force: true });
+  } else {
+    for (const suffix of logs) renameSync(file + suffix, aside + suffix);
   }
+  renameSync(file, aside);
   return aside;
 }

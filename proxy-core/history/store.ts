@@ -136,15 +136,15 @@ export function createStore(options: StoreOptions): Store {
   // A file found damaged while in use is set aside like one found damaged at open.
   const recoverFrom = (err: unknown): void => {
     if (toFailureKind(err) !== 'corrupt') return;
-    disconnect();
     try {
-      const aside = setAside(file, now());
+      const aside = setAside(file, now(), db);
       report(
         `history: ${file} was found damaged (${reasonOf(err)}); it was moved to ${aside} and a new history started`,
       );
     } catch (renameErr) {
       report(`history: ${file} is damaged and could not be moved aside (${reasonOf(renameErr)})`);
     }
+    disconnect();
   };
 
   // Keeps `rows` for the next try, the oldest beyond pendingLimit dropped (counted, and said).
