@@ -9,14 +9,14 @@
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Pricing } from '../../shared/pricing.js';
-import type { RequestRecord } from '../../shared/snapshot.js';
 import type { DayTotals, UsageSnapshot } from '../../shared/usage.js';
 import { isPassing, reasonOf, toFailureKind, writeProblem, type FailureKind } from './failure.js';
 import { limitOf, toCursor, toWhere, type HistoryFilter, type HistoryPage } from './filter.js';
 import { importUsage, type ImportResult } from './import.js';
+import { boundBatch, EMPTY_BATCH, joinBatches, sizeOf, type Batch } from './pending.js';
 import { openHistoryFile, setAside } from './open.js';
+import { inTransaction } from './transaction.js';
 import { compact, prune, type PruneLimits, type PruneResult } from './prune.js';
-import type { TunnelInput } from './record.js';
 import { parseHistoryRow, ROW_COLUMNS, type HistoryRow } from './row.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { dayTotalsOf, totalsOf, type HistoryTotals } from './sums.js';
@@ -39,12 +39,6 @@ export interface StoreOptions {
   /** One sentence per problem, naming the file. */
   readonly onProblem?: (message: string) => void;
   readonly now?: () => number;
-}
-
-/** Exchanges and tunnels to write together. */
-export interface Batch {
-  readonly requests: readonly RequestRecord[];
-  readonly tunnels: readonly TunnelInput[];
 }
 
 export interface StoreStats {
@@ -74,6 +68,13 @@ export interface Store {
   close(): void;
 }
 
+/** The connection and what is prepared on it: all there, or none. */
+interface Connection {
+  readonly db: DatabaseSync;
+  writer: Writer;
+  readonly statements: Map<string, StatementSync>;
+}
+
 /** Opens the store now (failures are reported and retried on the next use). */
 export function createStore(options: StoreOptions): Store {
   const { file } = options;
@@ -82,12 +83,10 @@ export function createStore(options: StoreOptions): Store {
   const pendingLimit = options.pendingLimit ?? DEFAULT_PENDING_LIMIT;
   const report = options.onProblem ?? ((): void => undefined);
   let pricing = options.pricing ?? {};
-  let db: DatabaseSync | undefined;
-  let writer: Writer | undefined;
-  let statements = new Map<string, StatementSync>();
+  let open: Connection | undefined;
   // The failure being reported, so a lasting one is said once, not once per batch.
   let problem: FailureKind | 'newer' | undefined;
-  let pending: Batch = { requests: [], tunnels: [] };
+  let pending = EMPTY_BATCH;
   let droppedInEpisode = 0;
   const counters = { transactions: 0, requestsWritten: 0, tunnelsWritten: 0, dropped: 0 };
 
@@ -98,16 +97,14 @@ export function createStore(options: StoreOptions): Store {
   };
 
   // The open connection, or why there is none; a failed open is retried on the next use.
-  const connect = (): DatabaseSync | FailureKind | 'newer' => {
-    if (db !== undefined) return db;
+  const connect = (): Connection | FailureKind | 'newer' => {
+    if (open !== undefined) return open;
     if (problem === 'newer') return 'newer';
     const opened = openHistoryFile(file, busyTimeoutMs, report, now);
     switch (opened.kind) {
       case 'open':
-        db = opened.db;
-        writer = createWriter(db, pricing);
-        statements = new Map();
-        return db;
+        open = { db: opened.db, writer: createWriter(opened.db, pricing), statements: new Map() };
+        return open;
       case 'newer':
         say(
           'newer',
@@ -120,24 +117,24 @@ export function createStore(options: StoreOptions): Store {
     }
   };
 
-  const connection = (): DatabaseSync => {
-    const open = connect();
-    if (typeof open === 'string') throw new Error(`history: ${file} cannot be read now (${open})`);
-    return open;
+  const connection = (): Connection => {
+    const connected = connect();
+    if (typeof connected === 'string') {
+      throw new Error(`history: ${file} cannot be read now (${connected})`);
+    }
+    return connected;
   };
 
   const disconnect = (): void => {
-    statements = new Map();
-    writer = undefined;
-    if (db?.isOpen === true) db.close();
-    db = undefined;
+    if (open?.db.isOpen === true) open.db.close();
+    open = undefined;
   };
 
   // A file found damaged while in use is set aside like one found damaged at open.
   const recoverFrom = (err: unknown): void => {
     if (toFailureKind(err) !== 'corrupt') return;
     try {
-      const aside = setAside(file, now(), db);
+      const aside = setAside(file, now(), open?.db);
       report(
         `history: ${file} was found damaged (${reasonOf(err)}); it was moved to ${aside} and a new history started`,
       );
@@ -149,30 +146,15 @@ export function createStore(options: StoreOptions): Store {
 
   // Keeps `rows` for the next try, the oldest beyond pendingLimit dropped (counted, and said).
   const keep = (rows: Batch): void => {
-    const requests = [...rows.requests];
-    const tunnels = [...rows.tunnels];
-    let over = requests.length + tunnels.length - pendingLimit;
-    if (over > 0) {
-      if (droppedInEpisode === 0) {
-        report(
-          `history: more than ${pendingLimit} rows are waiting for ${file}; the oldest are dropped`,
-        );
-      }
-      droppedInEpisode += over;
-      counters.dropped += over;
-      // Oldest first across both lists, each in time order.
-      let r = 0;
-      let t = 0;
-      for (; over > 0; over--) {
-        const request = requests[r];
-        const tunnel = tunnels[t];
-        if (tunnel === undefined || (request !== undefined && request.time <= tunnel.time)) r++;
-        else t++;
-      }
-      requests.splice(0, r);
-      tunnels.splice(0, t);
+    const { kept, dropped } = boundBatch(rows, pendingLimit);
+    if (dropped > 0 && droppedInEpisode === 0) {
+      report(
+        `history: more than ${pendingLimit} rows are waiting for ${file}; the oldest are dropped`,
+      );
     }
-    pending = { requests, tunnels };
+    droppedInEpisode += dropped;
+    counters.dropped += dropped;
+    pending = kept;
   };
 
   const written = (): void => {
@@ -186,11 +168,10 @@ export function createStore(options: StoreOptions): Store {
   };
 
   const tryWrite = (batch: Batch): FailureKind | 'newer' | undefined => {
-    const open = connect();
-    if (typeof open === 'string' || writer === undefined)
-      return typeof open === 'string' ? open : 'other';
+    const connected = connect();
+    if (typeof connected === 'string') return connected;
     try {
-      writer.write(batch);
+      connected.writer.write(batch);
       return undefined;
     } catch (err) {
       const kind = toFailureKind(err);
@@ -200,43 +181,42 @@ export function createStore(options: StoreOptions): Store {
     }
   };
 
-  const statement = (sql: string): StatementSync => {
-    let prepared = statements.get(sql);
-    if (prepared === undefined) {
-      // Filters make a bounded set of shapes; the cap only guards against a caller gone wild.
-      if (statements.size >= 64) statements.clear();
-      prepared = connection().prepare(sql);
-      statements.set(sql, prepared);
-    }
-    return prepared;
-  };
-
-  // Runs a read (or a maintenance write) on the connection; a damaged file is set aside.
-  const using = <T>(run: (open: DatabaseSync) => T): T => {
-    const open = connection();
+  // Runs `run` on the connection; a damaged file is set aside, and the error said for people.
+  const using = <T>(run: (db: DatabaseSync, connected: Connection) => T): T => {
+    const connected = connection();
     try {
-      return run(open);
+      return run(connected.db, connected);
     } catch (err) {
       recoverFrom(err);
-      throw new Error(`history: reading ${file} failed (${reasonOf(err)})`, { cause: err });
+      throw new Error(`history: using ${file} failed (${reasonOf(err)})`, { cause: err });
     }
   };
+
+  // A read with a statement prepared once per connection (filters make a bounded set of
+  // shapes; the cap only guards against a caller gone wild).
+  const reading = <T>(sql: string, run: (statement: StatementSync) => T): T =>
+    using((db, { statements }) => {
+      let prepared = statements.get(sql);
+      if (prepared === undefined) {
+        if (statements.size >= 64) statements.clear();
+        prepared = db.prepare(sql);
+        statements.set(sql, prepared);
+      }
+      return run(prepared);
+    });
 
   connect();
 
   return {
     insert(batch) {
-      const all: Batch = {
-        requests: [...pending.requests, ...batch.requests],
-        tunnels: [...pending.tunnels, ...batch.tunnels],
-      };
-      const rows = all.requests.length + all.tunnels.length;
+      const all = joinBatches(pending, batch);
+      const rows = sizeOf(all);
       if (rows === 0) return true;
       let failure = tryWrite(all);
       // A damaged file was replaced by a new one: the rows go there.
       if (failure === 'corrupt') failure = tryWrite(all);
       if (failure === undefined) {
-        pending = { requests: [], tunnels: [] };
+        pending = EMPTY_BATCH;
         counters.transactions++;
         counters.requestsWritten += all.requests.length;
         counters.tunnelsWritten += all.tunnels.length;
@@ -247,7 +227,7 @@ export function createStore(options: StoreOptions): Store {
         keep(all);
         return false;
       }
-      pending = { requests: [], tunnels: [] };
+      pending = EMPTY_BATCH;
       counters.dropped += rows;
       // A newer file's refusal was said once already; anything else is said with its count.
       if (failure !== 'newer') {
@@ -260,7 +240,7 @@ export function createStore(options: StoreOptions): Store {
       const where = toWhere(filter);
       const sql = `SELECT ${ROW_COLUMNS} FROM requests WHERE ${where.sql}
         ORDER BY time DESC, id DESC LIMIT ?`;
-      const found = using(() => statement(sql).all(...where.params, limit + 1));
+      const found = reading(sql, (statement) => statement.all(...where.params, limit + 1));
       const rows: HistoryRow[] = [];
       for (const value of found.slice(0, limit)) {
         const row = parseHistoryRow(value);
@@ -275,37 +255,32 @@ export function createStore(options: StoreOptions): Store {
     count(filter) {
       const where = toWhere(filter, false);
       const sql = `SELECT count(*) AS n FROM requests WHERE ${where.sql}`;
-      const value = using(() => statement(sql).get(...where.params)?.['n']);
+      const value = reading(sql, (statement) => statement.get(...where.params)?.['n']);
       return typeof value === 'number' ? value : 0;
     },
-    totals: (filter) => using((open) => totalsOf(open, filter)),
-    dayTotals: (sinceDay) => using((open) => dayTotalsOf(open, sinceDay)),
-    importUsage: (snapshot) => using((open) => importUsage(open, snapshot, now())),
+    totals: (filter) => using((db) => totalsOf(db, filter)),
+    dayTotals: (sinceDay) => using((db) => dayTotalsOf(db, sinceDay)),
+    importUsage: (snapshot) => using((db) => importUsage(db, snapshot, now())),
     prune: (limits = {}) =>
-      using((open) =>
-        prune(open, new Date(now()), {
+      using((db) =>
+        prune(db, new Date(now()), {
           ...(options.retentionDays === undefined ? {} : { retentionDays: options.retentionDays }),
           ...(options.maxMb === undefined ? {} : { maxMb: options.maxMb }),
           ...limits,
         }),
       ),
     clear() {
-      pending = { requests: [], tunnels: [] };
-      using((open) => {
-        open.exec('BEGIN IMMEDIATE');
-        try {
-          open.exec('DELETE FROM requests; DELETE FROM tunnels; DELETE FROM imported_days;');
-          open.exec('COMMIT');
-        } catch (err) {
-          if (open.isTransaction) open.exec('ROLLBACK');
-          throw err;
-        }
-        compact(open);
+      pending = EMPTY_BATCH;
+      using((db) => {
+        inTransaction(db, () => {
+          db.exec('DELETE FROM requests; DELETE FROM tunnels; DELETE FROM imported_days;');
+        });
+        compact(db);
       });
     },
     setPricing(next) {
       pricing = next;
-      if (db !== undefined) writer = createWriter(db, pricing);
+      if (open !== undefined) open.writer = createWriter(open.db, pricing);
     },
     stats() {
       return { ...counters, pending: pending.requests.length + pending.tunnels.length };

@@ -5,7 +5,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { costAt, priceOf, type ModelPrice, type Pricing } from '../../shared/pricing.js';
 import type { RequestRecord } from '../../shared/snapshot.js';
 import { dayKey } from '../usage/totals.js';
-import type { TunnelInput } from './record.js';
+import type { Batch } from './pending.js';
 import { inTransaction } from './transaction.js';
 import { INSERT_REQUEST, INSERT_TUNNEL, toRequestParams, toTunnelParams } from './row.js';
 
@@ -14,10 +14,7 @@ const PRICE_CACHE_LIMIT = 512;
 
 export interface Writer {
   /** Writes every row or none; throws what SQLite throws, after rolling back. */
-  write(batch: {
-    readonly requests: readonly RequestRecord[];
-    readonly tunnels: readonly TunnelInput[];
-  }): void;
+  write(batch: Batch): void;
 }
 
 export function createWriter(db: DatabaseSync, pricing: Pricing): Writer {
