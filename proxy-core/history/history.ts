@@ -95,13 +95,15 @@ interface Waiting {
 export function createHistory(options: HistoryOptions): History {
   const onProblem = options.onProblem ?? ((): void => undefined);
   const entry = options.thread ?? new URL('./thread.js', import.meta.url);
-  const threadOptions: ThreadOptions = {
+  // A restarted thread starts with the rates last set, not the first ones.
+  let pricing = options.pricing ?? {};
+  const threadOptions = (): ThreadOptions => ({
     file: options.file,
+    pricing,
     ...(options.retentionDays === undefined ? {} : { retentionDays: options.retentionDays }),
     ...(options.maxMb === undefined ? {} : { maxMb: options.maxMb }),
     ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
-    ...(options.pricing === undefined ? {} : { pricing: options.pricing }),
-  };
+  });
   let requests: RequestRecord[] = [];
   let tunnels: TunnelInput[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -149,7 +151,14 @@ export function createHistory(options: HistoryOptions): History {
   };
 
   const start = (): void => {
-    const thread = new Worker(entry, { workerData: threadOptions });
+    let thread: Worker;
+    try {
+      thread = new Worker(entry, { workerData: threadOptions() });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      onProblem(`history: the writer thread for ${options.file} could not start (${reason})`);
+      return;
+    }
     thread.unref();
     let failure = '';
     thread.on('message', (value: unknown) => {
@@ -240,8 +249,9 @@ export function createHistory(options: HistoryOptions): History {
     totals: (filter) => call({ method: 'totals', filter }, parseTotals),
     dayTotals: (sinceDay) => call({ method: 'dayTotals', sinceDay }, parseDayTotalsMap),
     importUsage: (snapshot) => call({ method: 'importUsage', snapshot }, parseImportResult),
-    setPricing: async (pricing) => {
-      await call({ method: 'setPricing', pricing }, parseNothing);
+    setPricing: async (next) => {
+      pricing = next;
+      await call({ method: 'setPricing', pricing: next }, parseNothing);
     },
     clear: async () => {
       requests = [];

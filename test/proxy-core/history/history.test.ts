@@ -172,3 +172,42 @@ test('a writer thread that stops is reported and restarted; calls waiting on it 
   await history.flush();
   assert.equal(await withGuard(history.count({}), 'a count from the restarted thread'), 2);
 });
+
+test('a thread that cannot start is restarted a few times, then history is off; nothing throws', async (t) => {
+  const heard = problems();
+  const { history } = start(t, {
+    thread: new URL('../../fixtures/history/no-such-thread.js', import.meta.url),
+    onProblem: heard.onProblem,
+  });
+  for (let i = 0; i < 10 && !heard.messages.some((m) => m.includes('history is off')); i++) {
+    history.add(record());
+    await history.flush();
+    await history.count({}).catch(() => undefined);
+  }
+  assert.match(
+    heard.messages.at(-1) ?? '',
+    /keeps stopping .*; history is off until memex restarts/,
+  );
+  assert.ok(heard.messages.length <= 6, heard.messages.join('\n'));
+  history.add(record());
+  await history.flush();
+  await assert.rejects(history.query({}), /writer thread is off/);
+});
+
+test('setPricing prices the rows written after it, and a restarted thread keeps it', async (t) => {
+  const { history, file } = start(t, { thread: CRASHING_THREAD });
+  history.add(record({ time: 1 }));
+  await history.flush();
+  await history.setPricing({ 'claude-*': { output_per_mtok: 1_000_000 } });
+  history.add(record({ time: 2 }));
+  await history.flush();
+  writeFileSync(`${file}.crash`, '');
+  await assert.rejects(history.count({}));
+  history.add(record({ time: 3 }));
+  await history.flush();
+  assert.deepEqual(sqlite(file, 'SELECT time, cost FROM requests ORDER BY time'), [
+    { time: 1, cost: null },
+    { time: 2, cost: 20 },
+    { time: 3, cost: 20 },
+  ]);
+});
