@@ -60,7 +60,11 @@ export interface Store {
   totals(filter: HistoryFilter): HistoryTotals;
   dayTotals(sinceDay: string): Record<string, DayTotals>;
   importUsage(snapshot: UsageSnapshot): ImportResult;
-  prune(limits?: PruneLimits): PruneResult;
+  /**
+   * Applies retention (the store's limits, overridden by `limits`). Maintenance: it never
+   * throws; undefined when it could not run, the reason reported once.
+   */
+  prune(limits?: PruneLimits): PruneResult | undefined;
   /** Deletes every request, tunnel and imported day (and rows waiting); the import stays done. */
   clear(): void;
   setPricing(pricing: Pricing): void;
@@ -261,14 +265,22 @@ export function createStore(options: StoreOptions): Store {
     totals: (filter) => using((db) => totalsOf(db, filter)),
     dayTotals: (sinceDay) => using((db) => dayTotalsOf(db, sinceDay)),
     importUsage: (snapshot) => using((db) => importUsage(db, snapshot, now())),
-    prune: (limits = {}) =>
-      using((db) =>
-        prune(db, new Date(now()), {
+    prune(limits = {}) {
+      const connected = connect();
+      if (typeof connected === 'string') return undefined;
+      try {
+        return prune(connected.db, new Date(now()), {
           ...(options.retentionDays === undefined ? {} : { retentionDays: options.retentionDays }),
           ...(options.maxMb === undefined ? {} : { maxMb: options.maxMb }),
           ...limits,
-        }),
-      ),
+        });
+      } catch (err) {
+        const kind = toFailureKind(err);
+        if (kind === 'corrupt') recoverFrom(err);
+        else say(kind, `history: retention could not run on ${file} (${reasonOf(err)})`);
+        return undefined;
+      }
+    },
     clear() {
       pending = EMPTY_BATCH;
       using((db) => {

@@ -39,15 +39,8 @@ function serve(port: MessagePort, options: unknown): void {
       }, RETRY_INTERVAL_MS);
     }
   };
-  const prune = (): void => {
-    try {
-      store.prune();
-    } catch (err) {
-      problem(err instanceof Error ? err.message : String(err));
-    }
-  };
-  const pruneTimer = setInterval(prune, PRUNE_INTERVAL_MS);
-  prune();
+  const pruneTimer = setInterval(() => store.prune(), PRUNE_INTERVAL_MS);
+  store.prune();
 
   const call = (request: Call): unknown => {
     switch (request.method) {

@@ -174,5 +174,7 @@ test('a file that cannot be created: said once, nothing thrown, reads fail with 
   assert.ok(heard.messages[0]?.includes(file));
   assert.equal(store.stats().pending, 2);
   assert.throws(() => store.query({}), /history: .*history\.db cannot be read now/);
+  assert.equal(store.prune(), undefined);
+  assert.equal(heard.messages.length, 1, 'retention adds no second message');
   assert.equal(existsSync(file), false);
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { test, type TestContext } from 'node:test';
 import {
@@ -210,4 +211,22 @@ test('setPricing prices the rows written after it, and a restarted thread keeps 
     { time: 2, cost: 20 },
     { time: 3, cost: 20 },
   ]);
+});
+
+test('through the thread, a file that cannot be created is said once however often it is tried', async (t) => {
+  const dir = dirname(tempHistoryFile(t));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'blocker'), '');
+  const heard = problems();
+  const { history } = start(t, {
+    file: join(dir, 'blocker', 'history.db'),
+    onProblem: heard.onProblem,
+  });
+  for (let i = 0; i < 3; i++) {
+    history.add(record());
+    await history.flush();
+  }
+  assert.equal((await history.stats()).pending, 3);
+  assert.equal(heard.messages.length, 1, heard.messages.join('\n'));
+  assert.match(heard.messages[0] ?? '', /cannot open or write .*blocker\/history\.db/);
 });

@@ -47,6 +47,7 @@ test('retention deletes whole days older than the kept span: requests, tunnels, 
   });
   fillDays(store, 20, 5);
   const result = store.prune();
+  assert.ok(result !== undefined);
   assert.deepEqual(result.days, [
     '2025-02-01',
     '2025-03-12',
@@ -68,7 +69,7 @@ test('retention deletes whole days older than the kept span: requests, tunnels, 
   );
   assert.equal(sqliteValue(file, 'SELECT min(day) FROM tunnels'), '2025-03-22');
   assert.deepEqual(sqlite(file, 'SELECT DISTINCT day FROM imported_days'), [{ day: '2025-03-25' }]);
-  assert.deepEqual(store.prune().days, [], 'a second prune finds nothing');
+  assert.deepEqual(store.prune()?.days, [], 'a second prune finds nothing');
 });
 
 test('the size cap deletes whole oldest days until the file is under it, never the newest', (t) => {
@@ -77,6 +78,7 @@ test('the size cap deletes whole oldest days until the file is under it, never t
   fillDays(store, 40, 40, 1_000);
   const before = store.count({});
   const result = store.prune();
+  assert.ok(result !== undefined);
   assert.ok(result.days.length > 0, 'days were deleted');
   assert.ok(result.bytes <= 1024 * 1024, `page_count × page_size is ${result.bytes}`);
   // The WAL was checkpointed and truncated, so the file on disk is the size SQLite counts.
