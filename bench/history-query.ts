@@ -125,14 +125,13 @@ function time(label: string, run: () => unknown): string {
 
 function describe(result: unknown): string {
   if (typeof result === 'number') return `(${result})`;
-  if (typeof result === 'object' && result !== null && 'rows' in result) {
-    const rows = result.rows;
-    return Array.isArray(rows) ? `(${rows.length} rows)` : '';
+  if (typeof result !== 'object' || result === null) return '';
+  if ('rows' in result && Array.isArray(result.rows)) return `(${result.rows.length} rows)`;
+  if ('days' in result && Array.isArray(result.days) && 'models' in result) {
+    const models = Array.isArray(result.models) ? result.models.length : 0;
+    return `(${result.days.length} days, ${models} models)`;
   }
-  if (typeof result === 'object' && result !== null) {
-    return `(${Object.keys(result).length} keys)`;
-  }
-  return '';
+  return `(${Object.keys(result).length} days)`;
 }
 
 function argument(name: string): string | undefined {
@@ -183,6 +182,9 @@ function main(): void {
       time('text "no-such-path", last 7 days (page 1)', () =>
         store.query({ since: week, text: 'no-such-path' }),
       ),
+      time('text "no-such-path", all time (page 1: a full scan)', () =>
+        store.query({ text: 'no-such-path' }),
+      ),
       time('count, last 7 days, model', () =>
         store.count({ since: week, model: 'claude-sonnet-4-5' }),
       ),
@@ -192,6 +194,10 @@ function main(): void {
         store.totals({ since: now - 30 * DAY_MS, client: 'Codex CLI' }),
       ),
       time('session (page 1)', () => store.query({ session: 'session-4000' })),
+      time('project, last 7 days (page 1)', () =>
+        store.query({ since: week, project: '/home/dev/project-3' }),
+      ),
+      time('count, everything', () => store.count({})),
     ];
     for (const line of lines) console.log(line);
   } finally {

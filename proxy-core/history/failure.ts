@@ -64,7 +64,7 @@ export function reasonOf(err: unknown): string {
   return String(err);
 }
 
-/** The sentence a failure to write `file` is reported with, `kept` rows waiting in memory. */
+/** The one sentence a failure to open or write `file` is reported with. */
 export function writeProblem(kind: FailureKind, file: string, reason: string): string {
   switch (kind) {
     case 'busy':
