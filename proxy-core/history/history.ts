@@ -34,6 +34,13 @@ import type { TunnelInput } from './record.js';
 import type { HistoryRow } from './row.js';
 import type { HistoryTotals } from './sums.js';
 
+export type { HistoryFilter, HistoryPage, StatusClass } from './filter.js';
+export type { ImportResult } from './import.js';
+export type { HistoryStats } from './protocol.js';
+export type { TunnelInput } from './record.js';
+export type { HistoryRow } from './row.js';
+export type { HistoryTotals, TotalsEntry } from './sums.js';
+
 /** A batch is posted this long after its first row at the latest, in ms… */
 export const BATCH_MS = 1_000;
 /** …or as soon as it holds this many rows. */
