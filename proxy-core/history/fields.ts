@@ -49,7 +49,7 @@ export function isProjectRef(value: unknown): value is ProjectRef {
   );
 }
 
-export function isUsageTally(value: unknown): value is UsageTally {
+function isUsageTally(value: unknown): value is UsageTally {
   return isFields(value) && TALLY_KEYS.every((key) => isCount(value[key]));
 }
 
@@ -65,7 +65,7 @@ export function isDayTotals(value: unknown): value is DayTotals {
 }
 
 /** A local date key, `YYYY-MM-DD`. */
-export const DAY_KEY = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_KEY = /^\d{4}-\d{2}-\d{2}$/;
 
 export function isDay(value: unknown): value is string {
   return typeof value === 'string' && DAY_KEY.test(value);

@@ -33,7 +33,7 @@ function pragmaNumber(db: DatabaseSync, name: string): number {
 }
 
 /** The main file's size in bytes, as SQLite counts its pages. */
-export function fileBytes(db: DatabaseSync): number {
+function fileBytes(db: DatabaseSync): number {
   return pragmaNumber(db, 'page_count') * pragmaNumber(db, 'page_size');
 }
 
