@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { createStore } from '../../../proxy-core/history/store.js';
-import { noonOf, problems, record, sqliteValue, tempHistoryFile } from './fixtures.js';
+import { closeFirst, noonOf, problems, record, sqliteValue, tempHistoryFile } from './fixtures.js';
 
 const GARBAGE = Buffer.from(
   'this is not a database, just some text the user had lying around\n'.repeat(200),
@@ -31,7 +31,7 @@ test('a file that is not a database is set aside with its -wal and -shm, and a n
   writeFileSync(`${file}-shm`, 'stale shm');
   const heard = problems();
   const store = createStore({ file, onProblem: heard.onProblem });
-  t.after(() => {
+  closeFirst(t, () => {
     store.close();
   });
 
@@ -67,7 +67,7 @@ test('a database whose pages fail quick_check is set aside too', (t) => {
 
   const heard = problems();
   const store = createStore({ file, onProblem: heard.onProblem });
-  t.after(() => {
+  closeFirst(t, () => {
     store.close();
   });
   assert.equal(heard.messages.length, 1);
@@ -83,12 +83,12 @@ test('a locked file: one message, the rows kept, written once the lock is gone',
   const file = tempHistoryFile(t);
   const heard = problems();
   const store = createStore({ file, busyTimeoutMs: 50, onProblem: heard.onProblem });
-  t.after(() => {
+  closeFirst(t, () => {
     store.close();
   });
   // Another program holds the write lock.
   const other = new DatabaseSync(file);
-  t.after(() => {
+  closeFirst(t, () => {
     if (other.isOpen) other.close();
   });
   other.exec('BEGIN IMMEDIATE');
@@ -118,11 +118,11 @@ test('rows waiting beyond the limit: the oldest dropped, counted, and said', (t)
     pendingLimit: 100,
     onProblem: heard.onProblem,
   });
-  t.after(() => {
+  closeFirst(t, () => {
     store.close();
   });
   const other = new DatabaseSync(file);
-  t.after(() => {
+  closeFirst(t, () => {
     if (other.isOpen) other.close();
   });
   other.exec('BEGIN IMMEDIATE');
@@ -165,7 +165,7 @@ test('a file that cannot be created: said once, nothing thrown, reads fail with 
   const file = join(dir, 'blocker', 'history.db');
   const heard = problems();
   const store = createStore({ file, onProblem: heard.onProblem });
-  t.after(() => {
+  closeFirst(t, () => {
     store.close();
   });
   assert.equal(store.insert({ requests: [record()], tunnels: [] }), false);

@@ -10,10 +10,34 @@ import type { TestContext } from 'node:test';
 import type { TunnelInput } from '../../../proxy-core/history/record.js';
 import type { RequestRecord } from '../../../shared/snapshot.js';
 
+// Per test, what must be closed before its folders go: after-hooks run in the order they were
+// added, and a history closed after its folder was removed would write it anew.
+const closers = new WeakMap<TestContext, (() => unknown)[]>();
+
+function closersOf(t: TestContext): (() => unknown)[] {
+  let list = closers.get(t);
+  if (list === undefined) {
+    list = [];
+    closers.set(t, list);
+    const pending = list;
+    t.after(async () => {
+      for (const close of pending.splice(0)) await close();
+    });
+  }
+  return list;
+}
+
+/** Runs `close` when the test ends, awaited, before any of its temporary folders is removed. */
+export function closeFirst(t: TestContext, close: () => unknown): void {
+  closersOf(t).push(close);
+}
+
 /** A path for a history file in a new temporary folder, removed when the test ends. */
 export function tempHistoryFile(t: TestContext, name = 'history.db'): string {
   const dir = mkdtempSync(join(tmpdir(), 'memex-history-'));
-  t.after(() => {
+  const pending = closersOf(t);
+  t.after(async () => {
+    for (const close of pending.splice(0)) await close();
     rmSync(dir, { recursive: true, force: true });
   });
   return join(dir, 'nested', name);

@@ -12,6 +12,7 @@ import {
 import { createStore } from '../../../proxy-core/history/store.js';
 import { withGuard } from '../../helpers/process-spawn.js';
 import {
+  closeFirst,
   noonOf,
   problems,
   record,
@@ -29,7 +30,7 @@ function start(
 ): { history: History; file: string } {
   const file = options.file ?? tempHistoryFile(t);
   const history = createHistory({ file, retentionDays: 100_000, ...options });
-  t.after(() => history.close());
+  closeFirst(t, () => history.close());
   return { history, file };
 }
 
@@ -112,7 +113,7 @@ test('reads through the thread give what the store gives', async (t) => {
   await history.close();
 
   const store = createStore({ file });
-  t.after(() => {
+  closeFirst(t, () => {
     store.close();
   });
   assert.deepEqual(page, store.query(filter));

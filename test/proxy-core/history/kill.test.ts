@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createStore } from '../../../proxy-core/history/store.js';
 import { spawnProcess, withGuard } from '../../helpers/process-spawn.js';
-import { problems, sqlite, sqliteValue, tempHistoryFile } from './fixtures.js';
+import { closeFirst, problems, sqlite, sqliteValue, tempHistoryFile } from './fixtures.js';
 
 const WRITER = fileURLToPath(new URL('../../fixtures/history/batch-writer.js', import.meta.url));
 const ROWS = 237;
@@ -36,7 +36,7 @@ for (const after of [15, 40, 75]) {
 
     const heard = problems();
     const store = createStore({ file, onProblem: heard.onProblem });
-    t.after(() => {
+    closeFirst(t, () => {
       store.close();
     });
     assert.equal(store.count({}), rows);

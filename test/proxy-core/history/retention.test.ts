@@ -2,14 +2,22 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { createStore, type Store, type StoreOptions } from '../../../proxy-core/history/store.js';
-import { noonOf, record, sqlite, sqliteValue, tempHistoryFile, tunnel } from './fixtures.js';
+import {
+  closeFirst,
+  noonOf,
+  record,
+  sqlite,
+  sqliteValue,
+  tempHistoryFile,
+  tunnel,
+} from './fixtures.js';
 
 const TODAY = noonOf(2025, 3, 31);
 
 function open(t: TestContext, options: Partial<StoreOptions> = {}): { store: Store; file: string } {
   const file = tempHistoryFile(t);
   const store = createStore({ file, now: () => TODAY, ...options });
-  t.after(() => {
+  closeFirst(t, () => {
     store.close();
   });
   return { store, file };

@@ -12,7 +12,7 @@ import {
 } from '../../../proxy-core/history/schema.js';
 import { openHistoryFile } from '../../../proxy-core/history/open.js';
 import { createStore } from '../../../proxy-core/history/store.js';
-import { problems, record, sqlite, sqliteValue, tempHistoryFile } from './fixtures.js';
+import { closeFirst, problems, record, sqlite, sqliteValue, tempHistoryFile } from './fixtures.js';
 
 /**
  * Rows a file at version N holds before it is migrated to N+1, as SQL valid at version N.
@@ -55,7 +55,7 @@ test('each migration takes a file from the previous version to its own, keeping 
     const file = tempHistoryFile(t, `v${target - 1}.db`);
     mkdirSync(dirname(file), { recursive: true });
     const old = new DatabaseSync(file);
-    t.after(() => {
+    closeFirst(t, () => {
       if (old.isOpen) old.close();
     });
     migrate(old, target - 1);
@@ -81,7 +81,7 @@ test('each migration takes a file from the previous version to its own, keeping 
 
 test('migrating a current file does nothing', (t) => {
   const db = new DatabaseSync(':memory:');
-  t.after(() => {
+  closeFirst(t, () => {
     db.close();
   });
   migrate(db);
@@ -93,7 +93,7 @@ test('a new file is WAL, synchronous NORMAL, a busy timeout, incremental auto-va
   const opened = openHistoryFile(file, 1_234, () => undefined, Date.now);
   assert.equal(opened.kind, 'open');
   const { db } = opened;
-  t.after(() => {
+  closeFirst(t, () => {
     db.close();
   });
   const pragma = (name: string): unknown => db.prepare(`PRAGMA ${name}`).get()?.[name];
@@ -149,7 +149,7 @@ test('a file from a newer memex is left untouched, said once, and nothing is wri
   const bytes = readFileSync(file);
   const heard = problems();
   const store = createStore({ file, onProblem: heard.onProblem });
-  t.after(() => {
+  closeFirst(t, () => {
     store.close();
   });
   assert.equal(store.insert({ requests: [record()], tunnels: [] }), false);

@@ -5,6 +5,7 @@ import { createStore, type Store, type StoreOptions } from '../../../proxy-core/
 import { dayKey, UsageTotals } from '../../../proxy-core/usage/totals.js';
 import type { RequestRecord } from '../../../shared/snapshot.js';
 import {
+  closeFirst,
   noonOf,
   problems,
   record,
@@ -17,7 +18,7 @@ import {
 function open(t: TestContext, options: Partial<StoreOptions> = {}): { store: Store; file: string } {
   const file = options.file ?? tempHistoryFile(t);
   const store = createStore({ file, retentionDays: 100_000, ...options });
-  t.after(() => {
+  closeFirst(t, () => {
     store.close();
   });
   return { store, file };
