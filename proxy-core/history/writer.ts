@@ -1,0 +1,61 @@
+// Writing one batch: its exchanges and tunnels in one transaction through two prepared
+// statements made once per connection, each row's local day and cost worked out on the way.
+
+import type { DatabaseSync } from 'node:sqlite';
+import { costAt, priceOf, type ModelPrice, type Pricing } from '../../shared/pricing.js';
+import type { RequestRecord } from '../../shared/snapshot.js';
+import { dayKey } from '../usage/totals.js';
+import type { Batch } from './pending.js';
+import { inTransaction } from './transaction.js';
+import { INSERT_REQUEST, INSERT_TUNNEL, toRequestParams, toTunnelParams } from './row.js';
+
+// Models whose price is remembered; past it the cache starts over (a hostile upstream's names).
+const PRICE_CACHE_LIMIT = 512;
+
+export interface Writer {
+  /** Writes every row or none; throws what SQLite throws, after rolling back. */
+  write(batch: Batch): void;
+}
+
+export function createWriter(db: DatabaseSync, pricing: Pricing): Writer {
+  const insertRequest = db.prepare(INSERT_REQUEST);
+  const insertTunnel = db.prepare(INSERT_TUNNEL);
+  const prices = new Map<string, Readonly<ModelPrice> | null>();
+  // The day key is worked out once per local day, not once per row.
+  let day = '';
+  let dayStart = 0;
+  let dayEnd = 0;
+  const dayOf = (time: number): string => {
+    if (time < dayStart || time >= dayEnd) {
+      const date = new Date(time);
+      day = dayKey(date);
+      dayStart = new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
+      dayEnd = new Date(date.getFullYear(), date.getMonth(), date.getDate() + 1).getTime();
+    }
+    return day;
+  };
+  const costOf = (record: RequestRecord): number | undefined => {
+    const usage = record.usage;
+    if (usage?.kind !== 'counted') return undefined;
+    let price = prices.get(usage.model);
+    if (price === undefined) {
+      price = priceOf(pricing, usage.model) ?? null;
+      if (prices.size >= PRICE_CACHE_LIMIT) prices.clear();
+      prices.set(usage.model, price);
+    }
+    return price === null ? undefined : costAt(price, usage.tokens);
+  };
+
+  return {
+    write({ requests, tunnels }) {
+      inTransaction(db, () => {
+        for (const record of requests) {
+          insertRequest.run(...toRequestParams(record, dayOf(record.time), costOf(record)));
+        }
+        for (const tunnel of tunnels) {
+          insertTunnel.run(...toTunnelParams(tunnel, dayOf(tunnel.time)));
+        }
+      });
+    },
+  };
+}
