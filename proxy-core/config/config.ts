@@ -50,6 +50,28 @@ export interface Attribution {
   readonly processes: boolean;
 }
 
+/** The local history of requests (proxy-core/history/). */
+export interface HistoryConfig {
+  /**
+   * The SQLite file; null: no history (memex-proxy's default; the tray app keeps
+   * userData/history.db). `--history FILE` sets it.
+   */
+  readonly path: string | null;
+  /** Days kept, today included. Default 90. */
+  readonly retention_days: number;
+  /** The file's size cap in MB; the oldest days are deleted past it. Default 500. */
+  readonly max_mb: number;
+}
+
+/** The request inspector: headers and bodies kept with the history (off by default). */
+export interface InspectorConfig {
+  readonly enabled: boolean;
+  /** Each body is kept up to this many KB. Default 256. */
+  readonly max_body_kb: number;
+  /** Captures are deleted after this many hours. Default 24. */
+  readonly retention_hours: number;
+}
+
 /** Everything memex-proxy runs on. */
 export interface Config {
   /**
@@ -79,6 +101,8 @@ export interface Config {
   readonly pricing: Pricing;
   readonly notify: Notify;
   readonly attribution: Attribution;
+  readonly history: HistoryConfig;
+  readonly inspector: InspectorConfig;
 }
 
 // One route per API the four coding agents talk to: Claude Code, Codex and the SDKs on the API
@@ -107,6 +131,8 @@ export const DEFAULT_CONFIG: Config = {
   pricing: {},
   notify: { thresholds: [80, 95] },
   attribution: { processes: true },
+  history: { path: null, retention_days: 90, max_mb: 500 },
+  inspector: { enabled: false, max_body_kb: 256, retention_hours: 24 },
 };
 
 /**

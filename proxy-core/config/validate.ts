@@ -4,7 +4,15 @@
 import type { ModelPrice, Pricing } from '../../shared/pricing.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { checkKeys, isInteger, isPlainObject, show, type Report } from './check.js';
-import { DEFAULT_CONFIG, type Attribution, type Auth, type Config, type Notify } from './config.js';
+import {
+  DEFAULT_CONFIG,
+  type Attribution,
+  type Auth,
+  type Config,
+  type HistoryConfig,
+  type InspectorConfig,
+  type Notify,
+} from './config.js';
 
 const TIMEOUT_KEYS = [
   'header_ms',
@@ -25,6 +33,8 @@ export const CONFIG_KEYS = [
   'pricing',
   'notify',
   'attribution',
+  'history',
+  'inspector',
 ] as const;
 const PRICE_KEYS = [
   'input_per_mtok',
@@ -111,6 +121,10 @@ export function toConfig(
     value['attribution'] === undefined
       ? base.attribution
       : checkAttribution(value['attribution'], report);
+  const history =
+    value['history'] === undefined ? base.history : checkHistory(value['history'], report);
+  const inspector =
+    value['inspector'] === undefined ? base.inspector : checkInspector(value['inspector'], report);
   if (issues.length > 0) throw new ConfigError('CONFIG_INVALID', file, issues);
   return {
     host,
@@ -122,7 +136,72 @@ export function toConfig(
     pricing,
     notify,
     attribution,
+    history,
+    inspector,
   };
+}
+
+const HISTORY_KEYS = ['path', 'retention_days', 'max_mb'] as const;
+
+function checkHistory(value: unknown, report: Report): HistoryConfig {
+  const defaults = DEFAULT_CONFIG.history;
+  if (!isPlainObject(value)) {
+    report(['history'], 'expected a mapping with path, retention_days, max_mb');
+    return defaults;
+  }
+  checkKeys(value, ['history'], HISTORY_KEYS, report);
+  const { path } = value;
+  let checkedPath = defaults.path;
+  if (path !== undefined && path !== null) {
+    if (typeof path !== 'string' || path === '') {
+      report(['history', 'path'], `${show(path)} is not a file path`);
+    } else checkedPath = path;
+  }
+  return {
+    path: checkedPath,
+    retention_days: wholeAtLeast(value, 'history', 'retention_days', 1, defaults, report),
+    max_mb: wholeAtLeast(value, 'history', 'max_mb', 1, defaults, report),
+  };
+}
+
+const INSPECTOR_KEYS = ['enabled', 'max_body_kb', 'retention_hours'] as const;
+
+function checkInspector(value: unknown, report: Report): InspectorConfig {
+  const defaults = DEFAULT_CONFIG.inspector;
+  if (!isPlainObject(value)) {
+    report(['inspector'], 'expected a mapping with enabled, max_body_kb, retention_hours');
+    return defaults;
+  }
+  checkKeys(value, ['inspector'], INSPECTOR_KEYS, report);
+  const { enabled } = value;
+  if (enabled !== undefined && typeof enabled !== 'boolean') {
+    report(['inspector', 'enabled'], `${show(enabled)} is not true or false`);
+  }
+  return {
+    enabled: typeof enabled === 'boolean' ? enabled : defaults.enabled,
+    max_body_kb: wholeAtLeast(value, 'inspector', 'max_body_kb', 1, defaults, report),
+    retention_hours: wholeAtLeast(value, 'inspector', 'retention_hours', 1, defaults, report),
+  };
+}
+
+// A whole number ≥ `min` at `section.key`, or the default (reported) when it is anything else.
+function wholeAtLeast<K extends string>(
+  value: Readonly<Record<string, unknown>>,
+  section: string,
+  key: K,
+  min: number,
+  defaults: Readonly<Record<K, number | string | boolean | null>>,
+  report: Report,
+): number {
+  const given = value[key];
+  const fallback = defaults[key];
+  const base = typeof fallback === 'number' ? fallback : min;
+  if (given === undefined) return base;
+  if (!isInteger(given) || given < min) {
+    report([section, key], `${show(given)} is not a whole number ≥ ${min}`);
+    return base;
+  }
+  return given;
 }
 
 const ATTRIBUTION_KEYS = ['processes'] as const;

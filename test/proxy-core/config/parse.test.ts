@@ -44,6 +44,14 @@ notify:
   thresholds: [70, 99.5]
 attribution:
   processes: false
+history:
+  path: /var/lib/memex/history.db
+  retention_days: 30
+  max_mb: 100
+inspector:
+  enabled: true
+  max_body_kb: 64
+  retention_hours: 2
 `;
   const toml = `host = "127.0.0.2"
 port = 9000
@@ -79,6 +87,16 @@ thresholds = [70, 99.5]
 
 [attribution]
 processes = false
+
+[history]
+path = "/var/lib/memex/history.db"
+retention_days = 30
+max_mb = 100
+
+[inspector]
+enabled = true
+max_body_kb = 64
+retention_hours = 2
 `;
   const expected = {
     host: '127.0.0.2',
@@ -110,6 +128,8 @@ processes = false
     },
     notify: { thresholds: [70, 99.5] },
     attribution: { processes: false },
+    history: { path: '/var/lib/memex/history.db', retention_days: 30, max_mb: 100 },
+    inspector: { enabled: true, max_body_kb: 64, retention_hours: 2 },
   };
   assert.deepEqual(parseConfig(yaml, 'yaml', 'memex.yml'), expected);
   assert.deepEqual(parseConfig(toml, 'toml', 'memex.toml'), expected);
@@ -134,8 +154,32 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
   [
     'yaml',
     'memex.yml',
+    'history:\n  retention_days: 0\n',
+    'memex.yml:2:3: history.retention_days: 0 is not a whole number ≥ 1',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'history:\n  path: ""\n',
+    'memex.yml:2:3: history.path: "" is not a file path',
+  ],
+  [
+    'toml',
+    'memex.toml',
+    '[inspector]\nenabled = "yes"\n',
+    'memex.toml:2:1: inspector.enabled: "yes" is not true or false',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'inspector:\n  max_body_kb: 1.5\n',
+    'memex.yml:2:3: inspector.max_body_kb: 1.5 is not a whole number ≥ 1',
+  ],
+  [
+    'yaml',
+    'memex.yml',
     'prot: 80\n',
-    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution',
+    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector',
   ],
   [
     'yaml',
@@ -190,7 +234,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'yaml',
     'memex.yml',
     '- 1\n- 2\n',
-    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution)',
+    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector)',
   ],
   [
     'yaml',
@@ -232,7 +276,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'toml',
     'memex.toml',
     'prot = 80\n',
-    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution',
+    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector',
   ],
   [
     'toml',

@@ -28,6 +28,8 @@ const BASE: Config = {
   pricing: { 'claude-*': { input_per_mtok: 3, output_per_mtok: 15 } },
   notify: { thresholds: [80, 95] },
   attribution: { processes: false },
+  history: { path: '/var/lib/memex/history.db', retention_days: 30, max_mb: 100 },
+  inspector: { enabled: true, max_body_kb: 64, retention_hours: 2 },
 };
 
 test('parses no arguments into all-default options', () => {
@@ -246,6 +248,8 @@ test('lets flags win over the config, falsy values such as port 0 included', () 
     pricing: BASE.pricing,
     notify: BASE.notify,
     attribution: BASE.attribution,
+    history: BASE.history,
+    inspector: BASE.inspector,
   });
 });
 
