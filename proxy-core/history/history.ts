@@ -13,6 +13,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Pricing } from '../../shared/pricing.js';
 import type { RequestRecord } from '../../shared/snapshot.js';
+import type { Capture } from '../../shared/history.js';
 import type { DayTotals, UsageSnapshot } from '../../shared/usage.js';
 import type { HistoryFilter, HistoryPage } from './filter.js';
 import type { ImportResult } from './import.js';
@@ -51,6 +52,9 @@ const RESTART_WINDOW_MS = 60_000;
 // close() waits this long for the thread to finish writing before it is terminated.
 const CLOSE_TIMEOUT_MS = 15_000;
 
+/** What the proxy feeds history: finished exchanges and tunnels. */
+export type HistorySink = Pick<History, 'add' | 'addTunnel'>;
+
 export interface HistoryOptions {
   /** The database file; its folder is created. */
   readonly file: string;
@@ -69,8 +73,11 @@ export interface HistoryOptions {
 }
 
 export interface History {
-  /** Queues a finished exchange for the next batch. Never throws, never does I/O. */
-  add(record: RequestRecord): void;
+  /**
+   * Queues a finished exchange (and what the inspector captured of it) for the next batch.
+   * Never throws, never does I/O.
+   */
+  add(record: RequestRecord, capture?: Capture): void;
   /** Queues a finished tunnel for the next batch. */
   addTunnel(tunnel: TunnelInput): void;
   /** One page of requests, newest first. Rejects when the file cannot be read. */

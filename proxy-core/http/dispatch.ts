@@ -26,6 +26,7 @@ import {
 } from './admission.js';
 import type { Agents } from './agents.js';
 import type { Origins } from './attribution.js';
+import type { HistorySink } from '../history/history.js';
 import { clientOf } from '../observe/client.js';
 import { refusedContext, type Exchange, type ExchangeContext } from './exchange.js';
 import { toOutgoing } from './outgoing.js';
@@ -51,6 +52,8 @@ export interface Routing {
   readonly origins: Origins;
   /** The proxy user an admitted request is attributed to (an exposed listener's), or null. */
   readonly user: string | null;
+  /** Where finished exchanges and tunnels are kept, or null (no history). */
+  readonly history: HistorySink | null;
 }
 
 /** Handles one HTTP request (everything but CONNECT). */
@@ -146,6 +149,7 @@ export function handleConnect(
     openTunnel(socket, head, decision.target, routing.dial, stats, open, {
       client: clientOf(req.headers),
       origin: routing.origins.of(socket),
+      history: routing.history,
     });
   }
 }
@@ -163,7 +167,7 @@ function serveInternal(
   sendJson(res, endpoint === 'stats' ? stats.snapshot() : { status: 'ok' });
 }
 
-function contextOf(decision: Route, { timeouts, user }: Routing): ExchangeContext {
+function contextOf(decision: Route, { timeouts, user, history }: Routing): ExchangeContext {
   switch (decision.kind) {
     case 'reverse':
       return {
@@ -172,6 +176,7 @@ function contextOf(decision: Route, { timeouts, user }: Routing): ExchangeContex
         path: decision.pathname,
         timeouts,
         user,
+        history,
       };
     case 'forward':
       return {
@@ -180,6 +185,7 @@ function contextOf(decision: Route, { timeouts, user }: Routing): ExchangeContex
         path: decision.pathname,
         timeouts,
         user,
+        history,
       };
     case 'internal':
     case 'reject':

@@ -14,6 +14,7 @@ import { readHeadLimits } from '../observe/response.js';
 import type { UsageOutcome } from '../usage/outcome.js';
 import { clientOf, sessionOf } from '../observe/client.js';
 import { ConnectionOrigin } from './attribution.js';
+import type { HistorySink } from '../history/history.js';
 
 /** What the stages after routing know about a request; built once per request. */
 export interface ExchangeContext {
@@ -25,11 +26,20 @@ export interface ExchangeContext {
   readonly timeouts: Timeouts;
   /** The proxy user whose credentials let the request in (an exposed listener's), or null. */
   readonly user: string | null;
+  /** Where the finished exchange is kept (history on), or null. */
+  readonly history: HistorySink | null;
 }
 
 /** The context of a request refused before it was routed to anything. */
 export function refusedContext(path: string): ExchangeContext {
-  return { schema: 'unknown', host: '', path, timeouts: DEFAULT_CONFIG.timeouts, user: null };
+  return {
+    schema: 'unknown',
+    host: '',
+    path,
+    timeouts: DEFAULT_CONFIG.timeouts,
+    user: null,
+    history: null,
+  };
 }
 
 /** Who sent an exchange, as its record names them. */
@@ -173,14 +183,18 @@ export class Exchange extends ServerResponse {
       ...(this.usage === undefined ? {} : { usage: this.usage }),
       ...this.who(),
     };
-    // Counted now; a connection whose origin is still being looked up is attributed when it is.
+    // Counted now; a connection whose origin is still being looked up is attributed when it is,
+    // and kept in history then.
     const pending = origin.origin === undefined;
     stats.requestEnded(record, pending);
+    const history = context.history;
     if (pending) {
       origin.whenKnown(() => {
-        stats.requestAttributed(record, { ...record, ...this.who() });
+        const attributed = { ...record, ...this.who() };
+        stats.requestAttributed(record, attributed);
+        history?.add(attributed);
       });
-    }
+    } else history?.add(record);
     this.#stats = undefined;
   }
 

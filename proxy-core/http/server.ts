@@ -13,6 +13,7 @@ import { createStats, type Stats } from '../stats.js';
 import { createAgents, type Agents } from './agents.js';
 import { createOrigins, type OriginFinder, type Origins } from './attribution.js';
 import { createOriginLookup } from '../observe/origin/lookup.js';
+import type { HistorySink } from '../history/history.js';
 import { readMaxConnections } from './capacity.js';
 import { createCredentialCheck } from './credentials.js';
 import { guardedLookup, isSelf, ownAddresses } from './destinations.js';
@@ -38,6 +39,8 @@ export interface Proxy {
    * now on; throws a ConfigError (and changes nothing) for a config that must not be served.
    */
   update(config: Config): void;
+  /** Keeps exchanges that finish from now on in `history` (null: nowhere). */
+  useHistory(history: HistorySink | null): void;
   /**
    * Stops accepting, cuts tunnels, lets requests in flight (and WebSockets) finish for up to
    * `graceMs`, then cuts what is left.
@@ -49,6 +52,8 @@ export interface Proxy {
 export interface ProxyOptions {
   /** How client connections' processes are found; the platform's lookup by default. */
   readonly originLookup?: OriginFinder;
+  /** Where finished exchanges and tunnels are kept; none by default. */
+  readonly history?: HistorySink;
 }
 
 // What stays fixed while one listener lives (a new host or port means a new proxy).
@@ -90,7 +95,9 @@ export async function createProxy(
     originsOff: createOrigins(null, own),
   };
   stats.setPricing(config.pricing);
-  let routing = compile(config, listener);
+  let history: HistorySink | null = options.history ?? null;
+  let current = config;
+  let routing = compile(config, listener, history);
   const tunnels = new Set<Socket>();
   const websockets = new Set<Socket>();
   const destroyAgents = (): void => {
@@ -147,7 +154,7 @@ export async function createProxy(
   // Port 0 became a real port: loops and the Host check are about that one.
   if (bound !== null && typeof bound !== 'string' && bound.port !== listener.port) {
     listener = { ...listener, port: bound.port };
-    routing = compile(config, listener);
+    routing = compile(config, listener, history);
   }
 
   return {
@@ -157,10 +164,15 @@ export async function createProxy(
     stats,
     update(next) {
       checkServable(next);
-      routing = compile(next, listener);
+      routing = compile(next, listener, history);
+      current = next;
       stats.setPricing(next.pricing);
       server.setTimeout(next.timeouts.stream_idle_ms);
       server.headersTimeout = next.timeouts.header_ms;
+    },
+    useHistory(next) {
+      history = next;
+      routing = compile(current, listener, history);
     },
     async close(graceMs = 10_000) {
       const closed = new Promise<void>((resolve) =>
@@ -197,7 +209,7 @@ function checkServable(config: Config): void {
 }
 
 // Compiled from a Config once, so a request does no parsing of configuration.
-function compile(config: Config, listener: Listener): Routing {
+function compile(config: Config, listener: Listener, history: HistorySink | null): Routing {
   const { exposed, port, own } = listener;
   // Exposed: CONNECT reaches 443 only unless connect_ports says otherwise, and dials through the
   // guarded lookup. checkServable refuses an exposed config without auth; should one slip
@@ -228,6 +240,7 @@ function compile(config: Config, listener: Listener): Routing {
     via: `1.1 memex-${listener.id}`,
     origins: config.attribution.processes ? listener.originsOn : listener.originsOff,
     user: exposed && config.auth !== null ? config.auth.username : null,
+    history,
   };
 }
 

@@ -13,6 +13,7 @@ import { errnoOf, toProxyErrorCode } from '../errors.js';
 import type { Stats } from '../stats.js';
 import { UNKNOWN_ORIGIN, type ClientRef } from '../../shared/who.js';
 import type { ConnectionOrigin } from './attribution.js';
+import type { HistorySink } from '../history/history.js';
 import { sendRawError } from './reply.js';
 import type { Authority } from './route.js';
 import { classifyHost } from './schema.js';
@@ -38,7 +39,11 @@ export function openTunnel(
   dial: TunnelDial,
   stats: Stats,
   open: Set<Socket>,
-  who: { readonly client: ClientRef; readonly origin: ConnectionOrigin },
+  who: {
+    readonly client: ClientRef;
+    readonly origin: ConnectionOrigin;
+    readonly history: HistorySink | null;
+  },
 ): void {
   client.on('error', destroySocket);
   // The server's idle timeout is for HTTP exchanges; the tunnel has its own, on the upstream side.
@@ -80,7 +85,9 @@ export function openTunnel(
       return;
     }
     opened = true;
-    stats.tunnelOpened(target.host, classifyHost(target.host));
+    const schema = classifyHost(target.host);
+    const openedAt = performance.now();
+    stats.tunnelOpened(target.host, schema);
     client.setNoDelay(true);
     upstream.setTimeout(dial.timeouts.tunnel_idle_ms, () => upstream.destroy());
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -89,13 +96,22 @@ export function openTunnel(
     upstream.once('close', () => {
       const bytesIn = upstream.bytesWritten;
       const bytesOut = upstream.bytesRead;
+      const durationMs = Math.round((performance.now() - openedAt) * 100) / 100;
+      const time = Math.round(Date.now() - durationMs);
       stats.tunnelClosed(bytesIn, bytesOut);
       who.origin.whenKnown(() => {
-        stats.tunnelAttributed({
-          client: who.client,
-          origin: who.origin.origin ?? UNKNOWN_ORIGIN,
+        const origin = who.origin.origin ?? UNKNOWN_ORIGIN;
+        const tunnel = { client: who.client, origin, host: target.host, schema };
+        stats.tunnelAttributed({ ...tunnel, time, durationMs, bytesIn, bytesOut });
+        who.history?.addTunnel({
+          time,
+          host: target.host,
+          schema,
           bytesIn,
           bytesOut,
+          durationMs,
+          client: who.client,
+          project: origin.project,
         });
       });
     });

@@ -16,7 +16,8 @@ import type { Socket } from 'node:net';
 import type { Stats } from '../stats.js';
 import { readHeadLimits } from '../observe/response.js';
 import { createWebSocketReader, type CarriedResponse } from '../usage/websocket.js';
-import { Exchange, type WhoFields } from './exchange.js';
+import { Exchange, type ExchangeContext, type WhoFields } from './exchange.js';
+import type { RequestRecord } from '../../shared/snapshot.js';
 import { relay } from './relay.js';
 import { destroySocket, splice } from './sockets.js';
 
@@ -90,12 +91,12 @@ function spliceSockets(
   readHeadLimits(response, res, Date.now());
   stats.webSocketOpened();
   open.add(client);
-  const { schema, host, path } = res.context;
+  const { schema } = res.context;
   const reader = createWebSocketReader(
     schema,
     response.headers['sec-websocket-extensions'],
     (carried: CarriedResponse) => {
-      recordCarried(stats, carried, schema, host, path, res.who());
+      recordCarried(stats, carried, res.context, res.who());
     },
   );
   // The HTTP timers (server idle, response header) no longer apply: one idle timer for both
@@ -153,13 +154,11 @@ function handshakeHead(response: IncomingMessage): string {
 function recordCarried(
   stats: Stats,
   { outcome, terminal, startedAt }: CarriedResponse,
-  schema: Exchange['context']['schema'],
-  host: string,
-  path: string,
+  { schema, host, path, history }: ExchangeContext,
   who: WhoFields,
 ): void {
   const durationMs = performance.now() - startedAt;
-  stats.responseCarried({
+  const record: RequestRecord = {
     time: Date.now() - durationMs,
     method: 'WS',
     host,
@@ -173,5 +172,7 @@ function recordCarried(
     bytesOut: 0,
     usage: outcome,
     ...who,
-  });
+  };
+  stats.responseCarried(record);
+  history?.add(record);
 }

@@ -3,6 +3,7 @@
 // least recently seen session, project or client is evicted past its limit.
 
 import type { RequestRecord } from '../../shared/snapshot.js';
+import type { SchemaId } from '../../shared/schemas.js';
 import { costAt, priceOf, type ModelPrice, type Pricing } from '../../shared/pricing.js';
 import {
   CLIENT_LIMIT,
@@ -22,10 +23,15 @@ const PROJECT_CLIENTS = 8;
 // Models whose price is remembered; past it the cache starts over (a hostile upstream's names).
 const PRICE_CACHE_LIMIT = 512;
 
-/** A finished tunnel, as the book counts it. */
+/** A finished tunnel, as the book counts it and history keeps it. */
 export interface TunnelSeen {
   readonly client: ClientRef;
   readonly origin: Origin;
+  readonly host: string;
+  readonly schema: SchemaId;
+  /** When it was opened, ms since the epoch. */
+  readonly time: number;
+  readonly durationMs: number;
   readonly bytesIn: number;
   readonly bytesOut: number;
 }

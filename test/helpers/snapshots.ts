@@ -70,6 +70,10 @@ export function fullSnapshot(): StatsSnapshot {
   stats.tunnelAttributed({
     client: { name: 'curl', version: '8.14.1' },
     origin: { process: null, project, user: null },
+    host: 'chatgpt.com',
+    schema: 'openai',
+    time: 1_000,
+    durationMs: 50,
     bytesIn: 100,
     bytesOut: 200,
   });

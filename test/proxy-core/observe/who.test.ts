@@ -94,6 +94,10 @@ test('tunnels count for their client and project, not as requests', () => {
     {
       client: { name: 'Gemini CLI', version: '0.61.0' },
       origin: { ...UNKNOWN_ORIGIN, project: REPO },
+      host: 'generativelanguage.googleapis.com',
+      schema: 'gemini',
+      time: NOON,
+      durationMs: 1_000,
       bytesIn: 5,
       bytesOut: 7,
     },
