@@ -2,15 +2,11 @@
 // and the pure translation to a WHERE clause with bound parameters, keyset cursor included.
 
 import type { SQLInputValue } from 'node:sqlite';
-import type { SchemaId } from '../../shared/schemas.js';
 import { dayKey } from '../usage/totals.js';
 import { isCount, isFields, isSchemaId, isText } from './fields.js';
+import type { HistoryFilter, StatusClass } from '../../shared/history.js';
 
-/**
- * A class of outcome. The classes overlap on purpose: a 200 stream cut short is both `2xx` and
- * `error`.
- */
-export type StatusClass = '2xx' | '4xx' | '5xx' | 'error';
+export type { HistoryFilter, HistoryPage, StatusClass } from '../../shared/history.js';
 
 const STATUS_SQL: Readonly<Record<StatusClass, string>> = {
   '2xx': 'status BETWEEN 200 AND 299',
@@ -23,34 +19,6 @@ const STATUS_SQL: Readonly<Record<StatusClass, string>> = {
 /** Rows per page when the filter names no limit, and the most a page holds. */
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
-
-export interface HistoryFilter {
-  /** From this time on (ms since the epoch, inclusive). */
-  readonly since?: number;
-  /** Before this time (ms since the epoch, exclusive). */
-  readonly until?: number;
-  readonly schema?: SchemaId;
-  /** The model the response named, exactly (`''` for responses that named none). */
-  readonly model?: string;
-  readonly status?: StatusClass;
-  /** The client program's name, exactly. */
-  readonly client?: string;
-  /** The project's root directory, exactly. */
-  readonly project?: string;
-  readonly session?: string;
-  /** Part of the path, matched anywhere, ASCII case-insensitively; `%` and `_` are literal. */
-  readonly text?: string;
-  /** Rows per page: DEFAULT_LIMIT when absent, at most MAX_LIMIT. */
-  readonly limit?: number;
-  /** The `next` of the previous page: rows older than its last. */
-  readonly cursor?: string;
-}
-
-/** One page of rows, newest first; `next` fetches the following page, null after the last. */
-export interface HistoryPage<Row> {
-  readonly rows: readonly Row[];
-  readonly next: string | null;
-}
 
 const STATUS_CLASSES: ReadonlySet<unknown> = new Set<StatusClass>(['2xx', '4xx', '5xx', 'error']);
 

@@ -3,8 +3,6 @@
 
 import type { SQLInputValue } from 'node:sqlite';
 import type { RequestRecord } from '../../shared/snapshot.js';
-import type { SchemaId } from '../../shared/schemas.js';
-import type { UsageOutcome } from '../../shared/usage.js';
 import {
   isCount,
   isCountOrNull,
@@ -16,50 +14,9 @@ import {
   isTextOrNull,
 } from './fields.js';
 import type { TunnelInput } from './record.js';
+import type { HistoryRow, UsageKind } from '../../shared/history.js';
 
-export type UsageKind = UsageOutcome['kind'];
-
-/** One request as history returns it; null where the exchange did not say. */
-export interface HistoryRow {
-  /** The row's id: with `time`, the order of the pages. */
-  readonly id: number;
-  /** When the request arrived, ms since the epoch. */
-  readonly time: number;
-  /** The local date of `time`, `YYYY-MM-DD`. */
-  readonly day: string;
-  readonly method: string;
-  readonly host: string;
-  /** Never with a query string. */
-  readonly path: string;
-  readonly schema: SchemaId;
-  /** 0 when no response head was sent. */
-  readonly status: number;
-  readonly complete: boolean;
-  readonly durationMs: number;
-  readonly ttfbMs: number | null;
-  readonly firstContentMs: number | null;
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-  /** The model the response named (`''` when it named none); null when usage was not read. */
-  readonly model: string | null;
-  readonly usageKind: UsageKind | null;
-  /** Token counts, TokenCounts' meaning; null unless usageKind is `counted`. */
-  readonly input: number | null;
-  readonly output: number | null;
-  readonly cacheRead: number | null;
-  readonly cacheWrite: number | null;
-  /** At the rates configured when the row was written; null when unpriced. */
-  readonly cost: number | null;
-  readonly client: string | null;
-  readonly clientVersion: string | null;
-  readonly session: string | null;
-  readonly projectRoot: string | null;
-  readonly projectName: string | null;
-  readonly branch: string | null;
-  readonly processName: string | null;
-  readonly pid: number | null;
-  readonly user: string | null;
-}
+export type { HistoryRow, UsageKind } from '../../shared/history.js';
 
 /** The path with anything from a `?` (a query, which can carry keys) or `#` cut off. */
 export function pathOf(path: string): string {

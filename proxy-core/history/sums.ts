@@ -6,30 +6,10 @@ import type { SchemaId } from '../../shared/schemas.js';
 import { TALLY_KEYS, type DayTotals, type UsageTally } from '../../shared/usage.js';
 import { MAX_MODELS_PER_DAY } from '../usage/totals.js';
 import { isSchemaId } from './fields.js';
+import type { HistoryTotals, TotalsEntry } from '../../shared/history.js';
 import { isCoveredBySums, toDayBounds, toWhere, type HistoryFilter } from './filter.js';
 
-/** The requests of one day or one model. */
-export interface TotalsEntry {
-  /** The day (`YYYY-MM-DD`) or the model (`''`: none named, or usage not read). */
-  readonly key: string;
-  readonly requests: number;
-  /** Answered with status ≥ 400, or cut short. */
-  readonly errors: number;
-  readonly input: number;
-  readonly output: number;
-  readonly cacheRead: number;
-  readonly cacheWrite: number;
-  /** input + output + cacheRead + cacheWrite. */
-  readonly tokens: number;
-  /** Null while none of the requests was priced. */
-  readonly cost: number | null;
-}
-
-/** A filtered view's sums: days oldest first; models by requests, most first. */
-export interface HistoryTotals {
-  readonly days: readonly TotalsEntry[];
-  readonly models: readonly TotalsEntry[];
-}
+export type { HistoryTotals, TotalsEntry } from '../../shared/history.js';
 
 type Row = Record<string, SQLOutputValue>;
 
