@@ -15,9 +15,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PROXY_BUNDLES = {
   'proxy-core/entry/cli.ts': 'memex-proxy.cjs',
   'proxy-core/entry/worker.ts': 'proxy-worker.cjs',
+  // The history's writer thread, which both entries start (proxy-core/entry/history.ts).
+  'proxy-core/history/thread.ts': 'history-thread.cjs',
 } as const;
 
-/** Bundles both entries into `outDir` (default dist/bin/); the command is made executable. */
+/** Bundles the entries into `outDir` (default dist/bin/); the command is made executable. */
 export async function buildProxy(outDir = `${ROOT}dist/bin`): Promise<void> {
   await mkdir(outDir, { recursive: true });
   for (const [source, name] of Object.entries(PROXY_BUNDLES)) {

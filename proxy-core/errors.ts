@@ -21,7 +21,9 @@ export type ProxyErrorCode =
   | 'HOST_REFUSED'
   | 'DESTINATION_FORBIDDEN'
   | 'PROXY_AUTH_REQUIRED'
-  | 'LOOP_DETECTED';
+  | 'LOOP_DETECTED'
+  | 'HISTORY_OFF'
+  | 'HISTORY_UNAVAILABLE';
 
 const STATUS: Readonly<Record<ProxyErrorCode, number>> = {
   UPSTREAM_REFUSED: 502,
@@ -41,6 +43,8 @@ const STATUS: Readonly<Record<ProxyErrorCode, number>> = {
   PROXY_AUTH_REQUIRED: 407,
   // RFC 5842 §7.2: the one standard status for a request that would loop.
   LOOP_DETECTED: 508,
+  HISTORY_OFF: 404,
+  HISTORY_UNAVAILABLE: 503,
 };
 
 const ERRNO: Readonly<Record<string, ProxyErrorCode>> = {

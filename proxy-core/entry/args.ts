@@ -1,6 +1,7 @@
 // memex-proxy's command line: parsed and checked by a pure function, so every flag and every
 // message is a row in a table test.
 
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.js';
 import { isHttpUrl, isUpstreamName } from '../config/validate.js';
@@ -16,6 +17,8 @@ export interface CliOptions {
   readonly upstreams: Readonly<Record<string, string>>;
   readonly connectPorts?: readonly number[];
   readonly responseHeaderTimeoutMs?: number;
+  /** Keep history in this SQLite file (absolute, or relative to the working directory). */
+  readonly historyFile?: string;
 }
 
 export const USAGE = `Usage: memex-proxy [options]
@@ -31,6 +34,7 @@ Options:
   --upstream NAME=URL                add or replace a reverse route /NAME/... (repeatable)
   --connect-ports P1,P2              ports a CONNECT may reach (default: any)
   --response-header-timeout-ms MS    504 when an upstream sends no headers in time (default 600000)
+  --history FILE                     keep every request in this SQLite file (default: no history)
   --print-config                     print the effective config as JSON and exit
   --version                          print the version and exit
   --help                             print this help and exit
@@ -51,6 +55,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | { error: str
         upstream: { type: 'string', multiple: true },
         'connect-ports': { type: 'string' },
         'response-header-timeout-ms': { type: 'string' },
+        history: { type: 'string' },
         'print-config': { type: 'boolean' },
         version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -112,6 +117,10 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | { error: str
     }
     options = { ...options, responseHeaderTimeoutMs: ms };
   }
+  if (values.history !== undefined) {
+    if (values.history === '') return { error: '--history: empty file name' };
+    options = { ...options, historyFile: resolve(values.history) };
+  }
   return options;
 }
 
@@ -127,6 +136,7 @@ export function applyCliOptions(config: Config, options: CliOptions): Config {
       ...config.timeouts,
       response_header_ms: options.responseHeaderTimeoutMs ?? config.timeouts.response_header_ms,
     },
+    history: { ...config.history, path: options.historyFile ?? config.history.path },
   };
 }
 

@@ -11,7 +11,8 @@ import type { Config } from '../config/config.js';
 import { namedConfigFile, resolveConfig, type ResolvedConfig } from '../config/file.js';
 import { watchConfig, type WatchTargets } from '../config/watch.js';
 import { ConfigError, ListenError } from '../errors.js';
-import { createProxy, type Proxy } from '../http/server.js';
+import { createProxy, type Proxy, type ProxyOptions } from '../http/server.js';
+import { keepHistory, type HistoryKeeper } from './history.js';
 import { applyCliOptions, parseCliArgs, USAGE, type CliOptions } from './args.js';
 import { applyConfig } from './reload.js';
 
@@ -50,9 +51,13 @@ async function main(argv: readonly string[]): Promise<void> {
     );
     return;
   }
+  const keeper = keepHistory((message) => {
+    process.stderr.write(`memex-proxy: ${message}\n`);
+  });
+  await keeper.apply(resolved.config);
   let proxy: Proxy;
   try {
-    proxy = await createProxy(resolved.config);
+    proxy = await createProxy(resolved.config, undefined, withHistory(keeper));
   } catch (err) {
     // A config that must not be served is the user's to fix, like a bad file: exit 2.
     const known = err instanceof ListenError || err instanceof ConfigError;
@@ -60,11 +65,16 @@ async function main(argv: readonly string[]): Promise<void> {
       `memex-proxy: ${known ? err.message : `cannot start: ${messageOf(err)}`}\n`,
     );
     process.exitCode = err instanceof ConfigError ? 2 : 1;
+    await keeper.close();
     return;
   }
   // Watch before announcing, so a change made right after the listening line is not missed.
-  serve(proxy, resolved.config, targets, options);
-  announce(proxy, resolved.source);
+  serve(proxy, resolved.config, targets, options, keeper);
+  announce(proxy, resolved.source, resolved.config);
+}
+
+function withHistory(keeper: HistoryKeeper): ProxyOptions {
+  return keeper.current === null ? {} : { history: keeper.current };
 }
 
 /** The effective config: defaults < file < environment < flags. */
@@ -80,7 +90,7 @@ function redacted(config: Config): Config {
     : { ...config, auth: { username: config.auth.username, password: '(hidden)' } };
 }
 
-function announce(proxy: Proxy, source: string | null): void {
+function announce(proxy: Proxy, source: string | null, config: Config): void {
   // The address clients use: a listener on every interface is reached through loopback.
   const base = toClientOrigin(proxy.address());
   process.stdout.write(
@@ -88,6 +98,9 @@ function announce(proxy: Proxy, source: string | null): void {
       `  proxy:     HTTP_PROXY=${base} HTTPS_PROXY=${base}\n` +
       `  base URLs: ANTHROPIC_BASE_URL=${base}/anthropic OPENAI_BASE_URL=${base}/openai/v1\n` +
       `  stats:     ${base}/_memex/stats\n` +
+      (config.history.path === null
+        ? ''
+        : `  history:   ${config.history.path} (${base}/_memex/history)\n`) +
       `  config:    ${source ?? 'no config file found, using defaults'}\n`,
   );
 }
@@ -97,6 +110,7 @@ function serve(
   firstConfig: Config,
   targets: WatchTargets,
   options: CliOptions,
+  keeper: HistoryKeeper,
 ): void {
   let proxy = first;
   let config = firstConfig;
@@ -131,12 +145,13 @@ function serve(
       );
       return;
     }
+    if ((await keeper.apply(next.config)) || proxy !== before) proxy.useHistory(keeper.current);
     if (isDeepStrictEqual(next.config, config)) return;
     config = next.config;
     process.stderr.write(
       `memex-proxy: reloaded config from ${next.source ?? 'defaults (no config file)'}\n`,
     );
-    if (proxy !== before) announce(proxy, next.source);
+    if (proxy !== before) announce(proxy, next.source, config);
   };
   const watcher = watchConfig(targets, () => {
     reloading = reloading.then(reload);
@@ -154,9 +169,10 @@ function serve(
     // connections are already refused (scripts and tests wait on it). A reload in flight may
     // still swap in a new listener: that one is closed once it settles.
     const closing = proxy;
-    const closed = Promise.all([closing.close(DRAIN_MS), reloading]).then(() =>
-      proxy === closing ? undefined : proxy.close(DRAIN_MS),
-    );
+    // History is closed last: the requests that finish while draining are kept too.
+    const closed = Promise.all([closing.close(DRAIN_MS), reloading])
+      .then(() => (proxy === closing ? undefined : proxy.close(DRAIN_MS)))
+      .then(() => keeper.close());
     process.stderr.write(
       `memex-proxy: ${signal}, finishing requests in flight (up to ${DRAIN_MS / 1000} s)\n`,
     );

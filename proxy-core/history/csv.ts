@@ -59,12 +59,15 @@ export function toCsvField(value: string | number | boolean | null): string {
   return NEEDS_QUOTES.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
 }
 
-/** Rows as CSV: a header, then one line per row, each line ended by CRLF (RFC 4180 §2). */
-export function toCsv(rows: readonly HistoryRow[]): string {
-  const lines = [EXPORT_COLUMNS.join(',')];
+/**
+ * Rows as CSV: a header (unless `header` is false: a later page of one export), then one line per
+ * row, each line ended by CRLF (RFC 4180 §2).
+ */
+export function toCsv(rows: readonly HistoryRow[], header = true): string {
+  const lines = header ? [EXPORT_COLUMNS.join(',')] : [];
   for (const row of rows) {
     const exported = toExportRow(row);
     lines.push(EXPORT_COLUMNS.map((column) => toCsvField(exported[column])).join(','));
   }
-  return `${lines.join('\r\n')}\r\n`;
+  return lines.length === 0 ? '' : `${lines.join('\r\n')}\r\n`;
 }

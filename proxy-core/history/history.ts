@@ -52,7 +52,7 @@ const RESTART_WINDOW_MS = 60_000;
 // close() waits this long for the thread to finish writing before it is terminated.
 const CLOSE_TIMEOUT_MS = 15_000;
 
-/** What the proxy feeds history: finished exchanges and tunnels. */
+/** What a request feeds history: its finished exchange, or its tunnel. */
 export type HistorySink = Pick<History, 'add' | 'addTunnel'>;
 
 export interface HistoryOptions {
@@ -238,6 +238,13 @@ export function createHistory(options: HistoryOptions): History {
       waiting.set(id, { answer, reject });
     });
 
+  // A read sees every exchange added before it: the waiting batch goes first (messages to the
+  // thread are handled in order).
+  const read = <T>(request: Call, parse: (value: unknown) => T | undefined): Promise<T> => {
+    send();
+    return call(request, parse);
+  };
+
   // Resolves whatever happens: flush and close never reject.
   const quietly = (promise: Promise<unknown>): Promise<void> =>
     promise.then(
@@ -258,10 +265,10 @@ export function createHistory(options: HistoryOptions): History {
       tunnels.push(tunnel);
       queued();
     },
-    query: (filter) => call({ method: 'query', filter }, parsePage),
-    count: (filter) => call({ method: 'count', filter }, parseCount),
-    totals: (filter) => call({ method: 'totals', filter }, parseTotals),
-    dayTotals: (sinceDay) => call({ method: 'dayTotals', sinceDay }, parseDayTotalsMap),
+    query: (filter) => read({ method: 'query', filter }, parsePage),
+    count: (filter) => read({ method: 'count', filter }, parseCount),
+    totals: (filter) => read({ method: 'totals', filter }, parseTotals),
+    dayTotals: (sinceDay) => read({ method: 'dayTotals', sinceDay }, parseDayTotalsMap),
     importUsage: (snapshot) => call({ method: 'importUsage', snapshot }, parseImportResult),
     setPricing: async (next) => {
       pricing = next;

@@ -26,7 +26,8 @@ import {
 } from './admission.js';
 import type { Agents } from './agents.js';
 import type { Origins } from './attribution.js';
-import type { HistorySink } from '../history/history.js';
+import type { History } from '../history/history.js';
+import { serveHistory } from './history-endpoint.js';
 import { clientOf } from '../observe/client.js';
 import { refusedContext, type Exchange, type ExchangeContext } from './exchange.js';
 import { toOutgoing } from './outgoing.js';
@@ -52,8 +53,8 @@ export interface Routing {
   readonly origins: Origins;
   /** The proxy user an admitted request is attributed to (an exposed listener's), or null. */
   readonly user: string | null;
-  /** Where finished exchanges and tunnels are kept, or null (no history). */
-  readonly history: HistorySink | null;
+  /** Where finished exchanges and tunnels are kept, and /_memex/history reads; null: none. */
+  readonly history: History | null;
 }
 
 /** Handles one HTTP request (everything but CONNECT). */
@@ -66,7 +67,7 @@ export function handleRequest(
   const decision = route(req.url ?? '', routing.table);
   const early = refuseRequest(req, routing.policy);
   if (early === null && decision.kind === 'internal') {
-    serveInternal(req, res, decision.endpoint, stats);
+    serveInternal(req, res, decision, stats, routing.history);
     return;
   }
   const admitted = admit(res, decision, early, routing, stats);
@@ -157,14 +158,25 @@ export function handleConnect(
 function serveInternal(
   req: IncomingMessage,
   res: Exchange,
-  endpoint: 'stats' | 'health',
+  { endpoint, pathname, query }: Extract<Route, { kind: 'internal' }>,
   stats: Stats,
+  history: History | null,
 ): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    sendError(res, 'METHOD_NOT_ALLOWED', `${req.url ?? ''} accepts GET only`);
+    sendError(res, 'METHOD_NOT_ALLOWED', `${pathname} accepts GET only`);
     return;
   }
-  sendJson(res, endpoint === 'stats' ? stats.snapshot() : { status: 'ok' });
+  switch (endpoint) {
+    case 'stats':
+      sendJson(res, stats.snapshot());
+      return;
+    case 'health':
+      sendJson(res, { status: 'ok' });
+      return;
+    case 'history':
+      void serveHistory(res, query, history);
+      return;
+  }
 }
 
 function contextOf(decision: Route, { timeouts, user, history }: Routing): ExchangeContext {

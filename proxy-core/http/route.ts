@@ -49,7 +49,13 @@ export type Route =
       readonly pathname: string;
       readonly schema: SchemaId;
     }
-  | { readonly kind: 'internal'; readonly endpoint: 'stats' | 'health'; readonly pathname: string }
+  | {
+      readonly kind: 'internal';
+      readonly endpoint: 'stats' | 'health' | 'history';
+      readonly pathname: string;
+      /** The query string without its `?` (the history endpoint's filters). */
+      readonly query: string;
+    }
   | {
       readonly kind: 'reject';
       readonly code: 'BAD_REQUEST' | 'NO_ROUTE' | 'LOOP_DETECTED';
@@ -189,8 +195,13 @@ function routeOriginForm(url: string, table: RouteTable): Route {
 
   if (pathname.startsWith(INTERNAL_PREFIX)) {
     const endpoint = pathname.slice(INTERNAL_PREFIX.length);
-    if (endpoint === 'stats' || endpoint === 'health') {
-      return { kind: 'internal', endpoint, pathname };
+    if (endpoint === 'stats' || endpoint === 'health' || endpoint === 'history') {
+      return {
+        kind: 'internal',
+        endpoint,
+        pathname,
+        query: queryAt === -1 ? '' : url.slice(queryAt + 1),
+      };
     }
     return noRoute(pathname, table);
   }
@@ -229,7 +240,7 @@ function noRoute(pathname: string, table: RouteTable): Route {
   for (const [path, upstream] of UNPREFIXED_EXAMPLES) {
     if (table.upstreams.has(upstream)) served.push(path);
   }
-  served.push('/_memex/stats', '/_memex/health');
+  served.push('/_memex/stats', '/_memex/health', '/_memex/history');
   return {
     kind: 'reject',
     code: 'NO_ROUTE',

@@ -13,7 +13,7 @@ import { createStats, type Stats } from '../stats.js';
 import { createAgents, type Agents } from './agents.js';
 import { createOrigins, type OriginFinder, type Origins } from './attribution.js';
 import { createOriginLookup } from '../observe/origin/lookup.js';
-import type { HistorySink } from '../history/history.js';
+import type { History } from '../history/history.js';
 import { readMaxConnections } from './capacity.js';
 import { createCredentialCheck } from './credentials.js';
 import { guardedLookup, isSelf, ownAddresses } from './destinations.js';
@@ -40,7 +40,7 @@ export interface Proxy {
    */
   update(config: Config): void;
   /** Keeps exchanges that finish from now on in `history` (null: nowhere). */
-  useHistory(history: HistorySink | null): void;
+  useHistory(history: History | null): void;
   /**
    * Stops accepting, cuts tunnels, lets requests in flight (and WebSockets) finish for up to
    * `graceMs`, then cuts what is left.
@@ -53,7 +53,7 @@ export interface ProxyOptions {
   /** How client connections' processes are found; the platform's lookup by default. */
   readonly originLookup?: OriginFinder;
   /** Where finished exchanges and tunnels are kept; none by default. */
-  readonly history?: HistorySink;
+  readonly history?: History;
 }
 
 // What stays fixed while one listener lives (a new host or port means a new proxy).
@@ -95,7 +95,7 @@ export async function createProxy(
     originsOff: createOrigins(null, own),
   };
   stats.setPricing(config.pricing);
-  let history: HistorySink | null = options.history ?? null;
+  let history: History | null = options.history ?? null;
   let current = config;
   let routing = compile(config, listener, history);
   const tunnels = new Set<Socket>();
@@ -209,7 +209,7 @@ function checkServable(config: Config): void {
 }
 
 // Compiled from a Config once, so a request does no parsing of configuration.
-function compile(config: Config, listener: Listener, history: HistorySink | null): Routing {
+function compile(config: Config, listener: Listener, history: History | null): Routing {
   const { exposed, port, own } = listener;
   // Exposed: CONNECT reaches 443 only unless connect_ports says otherwise, and dials through the
   // guarded lookup. checkServable refuses an exposed config without auth; should one slip

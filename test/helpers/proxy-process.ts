@@ -18,6 +18,8 @@ export interface ProxyProcess {
   readonly startRss: number;
   /** Peak resident set size so far (VmHWM), in bytes. Linux only. */
   peakRss(): Promise<number>;
+  /** Resolves with the exit code and signal once the process has exited. */
+  readonly exited: Promise<readonly [number | null, NodeJS.Signals | null]>;
 }
 
 /** Spawns `node dist/bin/memex-proxy.cjs --port 0 ...args` (with `env`) and waits until it listens. */
@@ -60,7 +62,14 @@ export async function startProxyProcess(
     child.once('error', reject);
   });
   const peakRss = (): Promise<number> => readPeakRss(pid);
-  return { pid, port, url: `http://127.0.0.1:${port}`, startRss: await peakRss(), peakRss };
+  return {
+    pid,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    startRss: await peakRss(),
+    peakRss,
+    exited: exited as Promise<[number | null, NodeJS.Signals | null]>,
+  };
 }
 
 async function readPeakRss(pid: number): Promise<number> {

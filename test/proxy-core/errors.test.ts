@@ -100,6 +100,8 @@ test('gives every code its standard status', () => {
     DESTINATION_FORBIDDEN: 403,
     PROXY_AUTH_REQUIRED: 407,
     LOOP_DETECTED: 508,
+    HISTORY_OFF: 404,
+    HISTORY_UNAVAILABLE: 503,
   };
   const codes = Object.keys(table) as ProxyErrorCode[];
   assert.deepEqual(Object.fromEntries(codes.map((code) => [code, toStatus(code)])), table);
