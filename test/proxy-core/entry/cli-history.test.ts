@@ -73,7 +73,7 @@ test('memex-proxy --history keeps every request, serves it at /_memex/history, a
   };
   assert.equal(first.rows.length, 1);
   assert.equal(first.rows[0]?.['path'], '/anthropic/v1/fail');
-  assert.equal(first.rows[0]?.['status'], 500);
+  assert.equal(first.rows[0]['status'], 500);
   const rest = await send(`${proxy.url}/_memex/history?cursor=${first.next}`, { agent });
   const second = JSON.parse(rest.body.toString()) as {
     rows: Record<string, unknown>[];
