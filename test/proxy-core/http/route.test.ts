@@ -391,7 +391,7 @@ test('answers an unknown path with NO_ROUTE whose message lists the configured r
   assert.ok(none.kind === 'reject');
   assert.match(
     none.message,
-    /^no route for \/nope: memex serves \/_memex\/stats, \/_memex\/health; /,
+    /^no route for \/nope: memex serves \/_memex\/stats, \/_memex\/health, \/_memex\/history; /,
   );
 });
 
