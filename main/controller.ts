@@ -48,6 +48,11 @@ export interface ControllerOptions {
    * and quit. Without one, today's tokens come from the worker's snapshot alone.
    */
   readonly usage?: UsageStore;
+  /**
+   * The app's history file (userData/history.db): the worker keeps every request there unless
+   * the config file names another. With it, usage.json is imported once and retired.
+   */
+  readonly historyFile?: string;
   /** Default Date.now; decides which day is "today". */
   readonly now?: () => number;
   /** Shows a desktop notification (Electron's Notification); none when absent. */
@@ -79,11 +84,15 @@ export function createController(options: ControllerOptions): Controller {
   // "Use another port" holds until the config file names a port again.
   let portOverride: number | undefined;
 
-  const { usage } = options;
+  const { usage, historyFile } = options;
+  // Once the worker runs with history, usage.json has been imported into it: one source.
+  let usageRetired = false;
+  let historyProblem: string | null = null;
   const now = options.now ?? Date.now;
   const usageToday = (): DayTotals | null => {
     const today = dayKey(new Date(now()));
-    return (usage === undefined ? stats?.usage.days[today] : usage.day(today)) ?? null;
+    const kept = usage === undefined || usageRetired ? undefined : usage.day(today);
+    return kept ?? stats?.usage.days[today] ?? null;
   };
 
   const status = (): ProxyStatus => {
@@ -109,8 +118,27 @@ export function createController(options: ControllerOptions): Controller {
     options.render(state());
   };
 
-  const effective = (loaded: Config): Config =>
-    portOverride === undefined ? loaded : { ...loaded, port: portOverride };
+  // The dashboard's settings win over the config file's history and inspector keys.
+  const effective = (loaded: Config): Config => ({
+    ...loaded,
+    ...(portOverride === undefined ? {} : { port: portOverride }),
+    history: {
+      path: loaded.history.path ?? historyFile ?? null,
+      retention_days: settings.get('historyRetentionDays') ?? loaded.history.retention_days,
+      max_mb: settings.get('historyMaxMb') ?? loaded.history.max_mb,
+    },
+    inspector: {
+      ...loaded.inspector,
+      enabled: settings.get('inspector') ?? loaded.inspector.enabled,
+    },
+  });
+  // The config as loaded from the file, before the app's own settings are laid on it.
+  let loadedConfig: Config | undefined;
+  const applySettings = (): void => {
+    if (loadedConfig === undefined) return;
+    config = effective(loadedConfig);
+    supervisor.reload(config);
+  };
 
   // Whether the proxy should start as soon as a good config is loaded (launch, or Start while
   // the config was broken).
@@ -122,6 +150,7 @@ export function createController(options: ControllerOptions): Controller {
       const loaded = resolved.config;
       configSource = resolved.source;
       if (config !== undefined && loaded.port !== config.port) portOverride = undefined;
+      loadedConfig = loaded;
       config = effective(loaded);
       configError = null;
       if (startWhenLoaded) {
@@ -137,7 +166,14 @@ export function createController(options: ControllerOptions): Controller {
     render();
   };
 
-  supervisor.onStatus(render);
+  supervisor.onStatus((next) => {
+    // A worker with history imported usage.json before it said it listens.
+    if (next.kind === 'running' && historyFile !== undefined && !usageRetired) {
+      usageRetired = true;
+      void usage?.retire();
+    }
+    render();
+  });
   supervisor.onStats((snapshot) => {
     stats = snapshot;
     const decision = decideNotices(
@@ -158,6 +194,10 @@ export function createController(options: ControllerOptions): Controller {
   });
   supervisor.onProblem((problem) => {
     options.log(`memex worker: ${problem.code}: ${problem.message}`);
+    if (problem.code === 'HISTORY_PROBLEM') {
+      historyProblem = problem.message;
+      render();
+    }
   });
 
   const startProxy = (): void => {
@@ -281,11 +321,12 @@ export function createController(options: ControllerOptions): Controller {
           limitNotifications: settings.get('limitNotifications'),
           autostart: tray.autostart,
           defaultShell: tray.defaultShell,
-          historyRetentionDays: settings.get('historyRetentionDays') ?? 90,
-          historyMaxMb: settings.get('historyMaxMb') ?? 500,
-          inspector: settings.get('inspector') ?? false,
+          historyRetentionDays:
+            config?.history.retention_days ?? DEFAULT_CONFIG.history.retention_days,
+          historyMaxMb: config?.history.max_mb ?? DEFAULT_CONFIG.history.max_mb,
+          inspector: config?.inspector.enabled ?? DEFAULT_CONFIG.inspector.enabled,
         },
-        history: { file: null, problem: null },
+        history: { file: config?.history.path ?? null, problem: historyProblem },
         time: now(),
       };
     },
@@ -302,12 +343,15 @@ export function createController(options: ControllerOptions): Controller {
           break;
         case 'historyRetentionDays':
           settings.set('historyRetentionDays', setting.value);
+          applySettings();
           break;
         case 'historyMaxMb':
           settings.set('historyMaxMb', setting.value);
+          applySettings();
           break;
         case 'inspector':
           settings.set('inspector', setting.value);
+          applySettings();
           break;
         case 'defaultShell':
           settings.set('defaultShell', setting.value);

@@ -6,6 +6,15 @@ import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { CHANNELS, type DashboardSetting, type DashboardState } from '../shared/bridge.js';
 import { isAgentId, type AgentId } from '../shared/agent-setup.js';
 import { ENV_MODES, SHELLS, type EnvMode, type Shell } from '../shared/env.js';
+import type {
+  ExportFormat,
+  HistoryDetail,
+  HistoryFilter,
+  HistoryPage,
+  HistoryRow,
+  HistoryTotals,
+} from '../shared/history.js';
+import { parseHistoryFilter } from '../proxy-core/history/filter.js';
 
 /** What the dashboard can ask main to do. */
 export interface DashboardHandlers {
@@ -16,6 +25,11 @@ export interface DashboardHandlers {
   copyAgentSetup(agent: AgentId, shell: Shell): void;
   openConfig(): void;
   setSetting(setting: DashboardSetting): void;
+  queryHistory(filter: HistoryFilter): Promise<HistoryPage<HistoryRow>>;
+  historyTotals(filter: HistoryFilter): Promise<HistoryTotals>;
+  historyDetail(id: number): Promise<HistoryDetail | null>;
+  exportHistory(filter: HistoryFilter, format: ExportFormat): Promise<string | null>;
+  clearHistory(): Promise<void>;
 }
 
 /**
@@ -67,6 +81,22 @@ export function registerDashboardIpc(
     [CHANNELS.openConfig]: () => {
       handlers.openConfig();
     },
+    [CHANNELS.queryHistory]: ([filter]) => handlers.queryHistory(toFilter(filter, 'query-history')),
+    [CHANNELS.historyTotals]: ([filter]) =>
+      handlers.historyTotals(toFilter(filter, 'history-totals')),
+    [CHANNELS.historyDetail]: ([id]) => {
+      if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
+        throw new Error('history-detail: not a row id');
+      }
+      return handlers.historyDetail(id);
+    },
+    [CHANNELS.exportHistory]: ([filter, format]) => {
+      if (format !== 'csv' && format !== 'json' && format !== 'har') {
+        throw new Error('export-history: format is csv, json or har');
+      }
+      return handlers.exportHistory(toFilter(filter, 'export-history'), format);
+    },
+    [CHANNELS.clearHistory]: () => handlers.clearHistory(),
     [CHANNELS.setSetting]: ([setting]) => {
       const checked = toSetting(setting);
       if (checked === null) throw new Error('set-setting: not a known setting and value');
@@ -104,5 +134,18 @@ export function toSetting(value: unknown): DashboardSetting | null {
     return { key, value: given };
   }
   if (key === 'defaultShell' && isShell(given)) return { key, value: given };
+  if (key === 'inspector' && typeof given === 'boolean') return { key, value: given };
+  if (key === 'historyRetentionDays' && isWhole(given, 1, 3650)) return { key, value: given };
+  if (key === 'historyMaxMb' && isWhole(given, 10, 100_000)) return { key, value: given };
   return null;
+}
+
+function isWhole(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+function toFilter(value: unknown, channel: string): HistoryFilter {
+  const filter = parseHistoryFilter(value);
+  if (filter === undefined) throw new Error(`${channel}: not a history filter`);
+  return filter;
 }

@@ -6,6 +6,7 @@ import {
   app,
   BrowserWindow,
   clipboard,
+  dialog,
   ipcMain,
   Menu,
   Notification,
@@ -21,6 +22,7 @@ import { autostartFor, isLoginLaunch } from './autostart.js';
 import { createController } from './controller.js';
 import { CHANNELS, type DashboardState } from '../shared/bridge.js';
 import { registerDashboardIpc } from './ipc.js';
+import { createHistoryService } from './history-service.js';
 import { isWorkerGone, toElectronLauncher } from './launcher-electron.js';
 import { settingsOptions, type Settings } from './settings.js';
 import { createSupervisor } from './supervisor.js';
@@ -75,6 +77,17 @@ function launch(): void {
     },
   );
 
+  const history = createHistoryService({
+    call: (call) => supervisor.history(call),
+    chooseFile: async (format) => {
+      const window = dashboard.current();
+      const options = { defaultPath: `memex-history.${format}` };
+      const chosen = await (window === undefined
+        ? dialog.showSaveDialog(options)
+        : dialog.showSaveDialog(window, options));
+      return chosen.canceled || chosen.filePath === undefined ? null : chosen.filePath;
+    },
+  });
   const tray = new Tray(iconPath(trayIconFile(process.platform, 'stopped')));
   let quitting = false;
   const controller = createController({
@@ -104,6 +117,7 @@ function launch(): void {
     },
     log,
     usage,
+    historyFile: join(app.getPath('userData'), 'history.db'),
   });
   const view = createTrayView({
     tray,
@@ -142,6 +156,11 @@ function launch(): void {
       setSetting: (setting) => {
         controller.setSetting(setting);
       },
+      queryHistory: (filter) => history.query(filter),
+      historyTotals: (filter) => history.totals(filter),
+      historyDetail: () => Promise.resolve(null),
+      exportHistory: (filter, format) => history.export(filter, format),
+      clearHistory: () => history.clear(),
     },
   );
 

@@ -9,7 +9,11 @@
 
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../proxy-core/config/config.js';
-import { isWorkerMessageProblem, parseWorkerMessage } from '../proxy-core/entry/protocol.js';
+import {
+  isWorkerMessageProblem,
+  parseWorkerMessage,
+  type HistoryCall,
+} from '../proxy-core/entry/protocol.js';
 import type { StatsSnapshot } from '../shared/snapshot.js';
 import { systemClock, type Clock } from './clock.js';
 import { toWorkerEnv, type Launcher, type WorkerExit, type WorkerProcess } from './launcher.js';
@@ -71,6 +75,11 @@ export interface Supervisor {
   close(): Promise<void>;
   /** Feeds Electron's 'child-process-gone' details in, for a better crash reason. */
   childGone(details: ChildGone): void;
+  /**
+   * Asks the running worker's history (the worker owns the file); resolves with its answer,
+   * unparsed, or rejects with why (no worker running, history off, the file unreadable).
+   */
+  history(call: HistoryCall): Promise<unknown>;
   /** Each returns a function that removes the listener. */
   onStatus(listener: (status: ProxyStatus) => void): () => void;
   onStats(listener: (snapshot: StatsSnapshot) => void): () => void;
@@ -88,6 +97,8 @@ interface Child {
   graceTimer: unknown;
   /** The faults of its messages already logged: a bad snapshot would repeat every 250 ms. */
   readonly faults: Set<string>;
+  /** History calls waiting for their reply, by id. */
+  readonly calls: Map<number, { resolve(value: unknown): void; reject(err: Error): void }>;
   readonly gone: Promise<void>;
   markGone: () => void;
 }
@@ -113,6 +124,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   let restartTimer: unknown;
   let pendingStart = false;
   let closed = false;
+  let nextCall = 0;
 
   const setStatus = (next: ProxyStatus): void => {
     status = next;
@@ -141,6 +153,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       goneReason: undefined,
       graceTimer: undefined,
       faults: new Set(),
+      calls: new Map(),
       gone,
       markGone,
     };
@@ -189,6 +202,13 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         requestStop(child);
         return;
       }
+      case 'history-reply': {
+        const call = child.calls.get(message.id);
+        child.calls.delete(message.id);
+        if (message.problem !== undefined) call?.reject(new Error(message.problem));
+        else call?.resolve(message.value);
+        return;
+      }
       case 'stopped':
         // The exit that follows is what counts.
         return;
@@ -198,6 +218,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   const handleExit = (child: Child, exit: WorkerExit): void => {
     clock.clearTimeout(child.graceTimer);
     child.markGone();
+    for (const call of child.calls.values()) call.reject(new Error('the proxy stopped'));
+    child.calls.clear();
     if (child !== current) return;
     current = undefined;
     if (!child.stopRequested) {
@@ -301,6 +323,17 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       }
     },
     stop,
+    history(call) {
+      const child = current;
+      if (child === undefined || child.stopRequested || status.kind !== 'running') {
+        return Promise.reject(new Error('history is available while the proxy runs'));
+      }
+      const id = nextCall++;
+      return new Promise((resolve, reject) => {
+        child.calls.set(id, { resolve, reject });
+        child.process.send({ type: 'history', id, call });
+      });
+    },
     close() {
       closed = true;
       return stop();

@@ -48,6 +48,11 @@ export interface UsageStore {
   flush(): Promise<void>;
   /** flush(), then no more scheduled writes. */
   close(): Promise<void>;
+  /**
+   * The history has taken these totals in (it imports them once): no more writes, and the file
+   * is renamed `usage.json.imported`, kept for a look but never read again.
+   */
+  retire(): Promise<void>;
 }
 
 export function createUsageStore(options: UsageStoreOptions): UsageStore {
@@ -143,6 +148,7 @@ export function createUsageStore(options: UsageStoreOptions): UsageStore {
     snapshot: () => ({ version: 1, days }),
     day: (key) => days[key],
     update(usage) {
+      if (closed) return;
       const incoming = new UsageTotals();
       incoming.merge(usage);
       for (const [key, day] of Object.entries(incoming.snapshot().days)) {
@@ -159,6 +165,18 @@ export function createUsageStore(options: UsageStoreOptions): UsageStore {
     close() {
       closed = true;
       return flush();
+    },
+    async retire() {
+      closed = true;
+      dirty = false;
+      clock.clearTimeout(timer);
+      timer = undefined;
+      await writing;
+      await rename(file, `${file}.imported`).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+          log(`memex: could not set ${file} aside after importing it: ${String(err)}`);
+        }
+      });
     },
   };
 }

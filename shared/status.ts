@@ -17,6 +17,8 @@ export const WORKER_ERROR_CODES = [
   'BAD_MESSAGE',
   'WORKER_CRASHED',
   'WORKER_ERROR',
+  // A problem with the history file (full disk, locked, set aside as corrupt): never fatal.
+  'HISTORY_PROBLEM',
 ] as const;
 
 export type WorkerErrorCode = (typeof WORKER_ERROR_CODES)[number];

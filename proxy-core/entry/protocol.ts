@@ -6,6 +6,8 @@ import { isPlainObject } from '../config/check.js';
 import { CONFIG_KEYS, toConfig } from '../config/validate.js';
 import { parseStatsSnapshot, type StatsSnapshot } from '../../shared/snapshot.js';
 import { isWorkerErrorCode, type WorkerErrorCode } from '../../shared/status.js';
+import type { HistoryFilter } from '../../shared/history.js';
+import { parseHistoryFilter } from '../history/filter.js';
 
 export { WORKER_ERROR_CODES, type WorkerErrorCode } from '../../shared/status.js';
 
@@ -18,7 +20,13 @@ export type MainMessage =
       readonly usage?: unknown;
     }
   | { readonly type: 'reload'; readonly config: Config }
+  | { readonly type: 'history'; readonly id: number; readonly call: HistoryCall }
   | { readonly type: 'stop' };
+
+/** What main asks of the worker's history (the worker owns the file). */
+export type HistoryCall =
+  | { readonly method: 'query' | 'totals'; readonly filter: HistoryFilter }
+  | { readonly method: 'clear' };
 
 /** Worker → main. */
 export type WorkerMessage =
@@ -36,6 +44,14 @@ export type WorkerMessage =
       readonly message: string;
       /** True when the worker cannot run until the user acts (port in use, bad config). */
       readonly fatal: boolean;
+    }
+  | {
+      readonly type: 'history-reply';
+      readonly id: number;
+      /** The call's answer, parsed by main per call (parseHistoryAnswer). */
+      readonly value?: unknown;
+      /** Why the call failed (history off, the file unreadable), for people. */
+      readonly problem?: string;
     }
   | { readonly type: 'stopped' };
 
@@ -63,6 +79,7 @@ export function parseMainMessage(value: unknown): MainMessage | MessageProblem {
   const message = value as { type: unknown; config?: unknown; usage?: unknown };
   const type = message.type;
   if (type === 'stop') return { type: 'stop' };
+  if (type === 'history') return parseHistoryMessage(value as Readonly<Record<string, unknown>>);
   if (type !== 'start' && type !== 'reload')
     return { code: 'BAD_MESSAGE', reason: describe(value) };
   const given = message.config;
@@ -82,6 +99,22 @@ export function parseMainMessage(value: unknown): MainMessage | MessageProblem {
   if (type === 'reload') return { type, config };
   // The usage seed stays unknown here: Stats.seedUsage validates it part by part.
   return message.usage === undefined ? { type, config } : { type, config, usage: message.usage };
+}
+
+function parseHistoryMessage(
+  message: Readonly<Record<string, unknown>>,
+): MainMessage | MessageProblem {
+  const { id, call } = message;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || !isPlainObject(call)) {
+    return { code: 'BAD_MESSAGE', reason: 'history without an id and a call' };
+  }
+  const method = call['method'];
+  if (method === 'clear') return { type: 'history', id, call: { method } };
+  if (method === 'query' || method === 'totals') {
+    const filter = parseHistoryFilter(call['filter']);
+    if (filter !== undefined) return { type: 'history', id, call: { method, filter } };
+  }
+  return { code: 'BAD_MESSAGE', reason: 'history with a malformed call' };
 }
 
 /** True for a parse result that is a problem, not a message. */
@@ -130,6 +163,18 @@ export function parseWorkerMessage(value: unknown): WorkerMessage | WorkerMessag
         message: text,
         fatal,
       };
+    }
+    case 'history-reply': {
+      const { id, problem } = message;
+      if (typeof id !== 'number' || !Number.isSafeInteger(id)) {
+        return { reason: 'history-reply without an id' };
+      }
+      if (problem !== undefined) {
+        return typeof problem === 'string'
+          ? { type: 'history-reply', id, problem }
+          : { reason: 'history-reply with a malformed problem' };
+      }
+      return { type: 'history-reply', id, value: message['value'] };
     }
     case 'stopped':
       return { type: 'stopped' };

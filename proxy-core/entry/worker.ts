@@ -14,6 +14,8 @@ import {
   type WorkerErrorCode,
 } from './protocol.js';
 import { applyConfig } from './reload.js';
+import { answerHistory, startingUsage } from './worker-history.js';
+import { keepHistory } from './history.js';
 
 // How long a crashing worker gives its last report to reach main before it exits.
 const CRASH_REPORT_MS = 100;
@@ -35,6 +37,9 @@ function runWorker(channel: Channel): void {
 
   const report = (code: WorkerErrorCode, message: string, fatal: boolean): Promise<void> =>
     channel.send({ type: 'error', code, message, fatal });
+  const keeper = keepHistory((message) => {
+    void report('HISTORY_PROBLEM', message, false);
+  });
 
   // An exception nothing caught leaves the proxy in a state nobody knows: report it, then exit,
   // so the supervisor restarts a clean worker (DESIGN.md, Supervision) instead of running on.
@@ -66,6 +71,8 @@ function runWorker(channel: Channel): void {
       await proxy.close(3_000);
       proxy = undefined;
     }
+    // Last: the exchanges that finished while draining are kept too.
+    await keeper.close();
     await channel.send({ type: 'stopped' });
     process.exit(0);
   };
@@ -93,6 +100,10 @@ function runWorker(channel: Channel): void {
       await stop();
       return;
     }
+    if (message.type === 'history') {
+      await channel.send(await answerHistory(keeper.current, message.id, message.call));
+      return;
+    }
     const next = message.config;
     switch (message.type) {
       case 'start': {
@@ -101,10 +112,12 @@ function runWorker(channel: Channel): void {
           await sendListening(proxy);
           return;
         }
+        await keeper.apply(next);
+        const history = keeper.current;
         try {
-          proxy = await createProxy(next);
+          proxy = await createProxy(next, undefined, history === null ? {} : { history });
           config = next;
-          if (message.usage !== undefined) proxy.stats.seedUsage(message.usage);
+          proxy.stats.seedUsage(await startingUsage(history, message.usage));
         } catch (err) {
           if (err instanceof ConfigError) {
             await rejected({ code: 'CONFIG_INVALID', reason: err.message, type: 'start' });
@@ -131,6 +144,7 @@ function runWorker(channel: Channel): void {
         try {
           proxy = await applyConfig(proxy, config, next);
           config = next;
+          if ((await keeper.apply(next)) || proxy !== before) proxy.useHistory(keeper.current);
         } catch (err) {
           if (err instanceof ConfigError) {
             await rejected({ code: 'CONFIG_INVALID', reason: err.message, type: 'reload' });

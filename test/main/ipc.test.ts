@@ -43,6 +43,26 @@ function setup(): {
       copyAgentSetup: (agent, shell) => calls.push(['copyAgentSetup', agent, shell]),
       openConfig: () => calls.push(['openConfig']),
       setSetting: (setting) => calls.push(['setSetting', setting]),
+      queryHistory: (filter) => {
+        calls.push(['queryHistory', filter]);
+        return Promise.resolve({ rows: [], next: null });
+      },
+      historyTotals: (filter) => {
+        calls.push(['historyTotals', filter]);
+        return Promise.resolve({ days: [], models: [] });
+      },
+      historyDetail: (id) => {
+        calls.push(['historyDetail', id]);
+        return Promise.resolve(null);
+      },
+      exportHistory: (filter, format) => {
+        calls.push(['exportHistory', filter, format]);
+        return Promise.resolve(null);
+      },
+      clearHistory: () => {
+        calls.push(['clearHistory']);
+        return Promise.resolve();
+      },
     },
   );
   const invoke = (channel: string, event: object, ...args: unknown[]): unknown => {
@@ -80,6 +100,12 @@ test('calls from the dashboard reach their handlers with validated arguments', (
   invoke(CHANNELS.copyAgentSetup, event, 'gemini-cli', 'cmd');
   invoke(CHANNELS.openConfig, event);
   invoke(CHANNELS.setSetting, event, { key: 'defaultShell', value: 'cmd' });
+  const filter = { since: 5, schema: 'anthropic', status: '5xx', text: 'messages', limit: 50 };
+  void invoke(CHANNELS.queryHistory, event, filter);
+  void invoke(CHANNELS.historyTotals, event, { since: 5 });
+  void invoke(CHANNELS.historyDetail, event, 42);
+  void invoke(CHANNELS.exportHistory, event, {}, 'har');
+  void invoke(CHANNELS.clearHistory, event);
   assert.deepEqual(calls, [
     ['start'],
     ['stop'],
@@ -87,6 +113,11 @@ test('calls from the dashboard reach their handlers with validated arguments', (
     ['copyAgentSetup', 'gemini-cli', 'cmd'],
     ['openConfig'],
     ['setSetting', { key: 'defaultShell', value: 'cmd' }],
+    ['queryHistory', filter],
+    ['historyTotals', { since: 5 }],
+    ['historyDetail', 42],
+    ['exportHistory', {}, 'har'],
+    ['clearHistory'],
   ]);
 });
 
@@ -136,10 +167,15 @@ test('malformed arguments are rejected before any handler runs', () => {
     () => invoke(CHANNELS.setSetting, event, { key: 'windowBounds', value: {} }),
     /not a known setting/,
   );
+  for (const filter of [null, { since: -1 }, { schema: 'mystery' }, { cursor: 'x' }, []]) {
+    assert.throws(() => invoke(CHANNELS.queryHistory, event, filter), /not a history filter/);
+  }
+  assert.throws(() => invoke(CHANNELS.historyDetail, event, '1'), /not a row id/);
+  assert.throws(() => invoke(CHANNELS.exportHistory, event, {}, 'xlsx'), /csv, json or har/);
   assert.deepEqual(calls, []);
 });
 
-test('toSetting accepts exactly the three settings with the right value types', () => {
+test('toSetting accepts exactly the dashboard settings with the right value types', () => {
   assert.deepEqual(toSetting({ key: 'autostart', value: true }), { key: 'autostart', value: true });
   assert.deepEqual(toSetting({ key: 'startProxyOnLaunch', value: false }), {
     key: 'startProxyOnLaunch',
@@ -149,12 +185,25 @@ test('toSetting accepts exactly the three settings with the right value types', 
     key: 'defaultShell',
     value: 'powershell',
   });
+  assert.deepEqual(toSetting({ key: 'historyRetentionDays', value: 30 }), {
+    key: 'historyRetentionDays',
+    value: 30,
+  });
+  assert.deepEqual(toSetting({ key: 'historyMaxMb', value: 200 }), {
+    key: 'historyMaxMb',
+    value: 200,
+  });
+  assert.deepEqual(toSetting({ key: 'inspector', value: true }), { key: 'inspector', value: true });
   for (const bad of [
     null,
     'autostart',
     { key: 'autostart', value: 'yes' },
     { key: 'defaultShell', value: 'zsh' },
     { key: '__proto__', value: true },
+    { key: 'historyRetentionDays', value: 0 },
+    { key: 'historyRetentionDays', value: 1.5 },
+    { key: 'historyMaxMb', value: 5 },
+    { key: 'inspector', value: 'on' },
   ]) {
     assert.equal(toSetting(bad), null, JSON.stringify(bad));
   }

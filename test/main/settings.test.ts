@@ -58,6 +58,9 @@ test('a new store holds the defaults, with the shell chosen by platform', async 
         defaultShell: shell,
         windowBounds: null,
         limitNotifications: true,
+        historyRetentionDays: null,
+        historyMaxMb: null,
+        inspector: null,
       },
       platform,
     );
@@ -152,6 +155,9 @@ test('migration 0.1.0 renames startAtLogin to autostart in a file from an older 
       defaultShell: 'fish',
       windowBounds: null,
       limitNotifications: true,
+      historyRetentionDays: null,
+      historyMaxMb: null,
+      inspector: null,
     },
   );
   const onDisk = await readJson(settingsFile(dir));
