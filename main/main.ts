@@ -85,7 +85,7 @@ function launch(): void {
       const chosen = await (window === undefined
         ? dialog.showSaveDialog(options)
         : dialog.showSaveDialog(window, options));
-      return chosen.canceled || chosen.filePath === undefined ? null : chosen.filePath;
+      return chosen.canceled ? null : chosen.filePath;
     },
   });
   const tray = new Tray(iconPath(trayIconFile(process.platform, 'stopped')));

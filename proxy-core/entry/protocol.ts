@@ -79,7 +79,7 @@ export function parseMainMessage(value: unknown): MainMessage | MessageProblem {
   const message = value as { type: unknown; config?: unknown; usage?: unknown };
   const type = message.type;
   if (type === 'stop') return { type: 'stop' };
-  if (type === 'history') return parseHistoryMessage(value as Readonly<Record<string, unknown>>);
+  if (type === 'history') return parseHistoryMessage(value);
   if (type !== 'start' && type !== 'reload')
     return { code: 'BAD_MESSAGE', reason: describe(value) };
   const given = message.config;
