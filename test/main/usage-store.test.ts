@@ -161,3 +161,14 @@ test('a failed write is reported and tried again on the next flush', async (t) =
     usage({ [TODAY]: 1 }),
   );
 });
+
+test('retire sets the file aside as .imported and writes no more', async (t) => {
+  const { dir, file, store } = await setUp(t);
+  await writeFile(file, JSON.stringify(usage({ [TODAY]: 5 })));
+  await store.load();
+  await store.retire();
+  store.update(usage({ [TODAY]: 9 }));
+  await store.flush();
+  assert.deepEqual(await readdir(dir), ['usage.json.imported']);
+  assert.deepEqual(JSON.parse(await readFile(`${file}.imported`, 'utf8')), usage({ [TODAY]: 5 }));
+});
