@@ -11,9 +11,9 @@ export const PROXIES = ['memex', 'bare', 'floor'] as const;
 export type ProxyName = (typeof PROXIES)[number];
 /**
  * memex variants measured beside memex, not tabled: with limit headers on every response (issue
- * 15), and with process lookups off (issue 16).
+ * 15), with process lookups off (issue 16), and keeping history in SQLite (issue 17).
  */
-export type SampleName = TargetName | 'memexLimits' | 'memexNoWho';
+export type SampleName = TargetName | 'memexLimits' | 'memexNoWho' | 'memexHistory';
 
 /** latency: lower is better, paired as a difference; rate: higher is better, paired as a ratio. */
 type Kind = 'latency' | 'rate' | 'count' | 'process';
@@ -49,7 +49,15 @@ export const METRICS: Readonly<Record<string, MetricInfo>> = {
 export type Samples = Record<SampleName, Record<string, number[]>>;
 
 export function emptySamples(): Samples {
-  return { direct: {}, memex: {}, bare: {}, floor: {}, memexLimits: {}, memexNoWho: {} };
+  return {
+    direct: {},
+    memex: {},
+    bare: {},
+    floor: {},
+    memexLimits: {},
+    memexNoWho: {},
+    memexHistory: {},
+  };
 }
 
 export function addSample(
@@ -252,6 +260,11 @@ export function summarizeAttribution(samples: Samples): PairRow[] {
   return summarizePair(samples, 'memex', 'memexNoWho');
 }
 
+/** memex keeping history (--history FILE) against memex without. */
+export function summarizeHistory(samples: Samples): PairRow[] {
+  return summarizePair(samples, 'memexHistory', 'memex');
+}
+
 /** One line per metric: `<feature> on: small POST p50 +X µs vs off (…)`. */
 export function toPairLines(feature: string, rows: readonly PairRow[]): string {
   return rows
@@ -276,3 +289,8 @@ export const ATTRIBUTION_NOTE =
   'Process lookups (issue 16): a third memex per round with attribution.processes: false; memex ' +
   '(lookups on, as users run it: every load-client connection is looked up in /proc) run beside ' +
   'it, adjacent, order alternating by round, paired per round (on − off), median of rounds.';
+
+/** What the history lines measure, printed above them. */
+export const HISTORY_NOTE =
+  'History (issue 17): a fourth memex per round with --history FILE (every exchange batched to ' +
+  'a SQLite writer thread); run beside memex, adjacent, paired per round (on − off), median of rounds.';

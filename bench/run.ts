@@ -27,10 +27,12 @@ import {
   emptySamples,
   FLOOR_NOTE,
   ATTRIBUTION_NOTE,
+  HISTORY_NOTE,
   LIMITS_NOTE,
   PROXIES,
   summarize,
   summarizeAttribution,
+  summarizeHistory,
   summarizeLimits,
   toPairLines,
   toTable,
@@ -107,17 +109,17 @@ function targetsOf(workload: Workload): readonly TargetName[] {
 }
 
 /**
- * The order of one workload's runs; the memex variants next to memex, taking turns to go first:
- * odd rounds memexLimits, memex, memexNoWho; even rounds memexNoWho, memex, memexLimits.
+ * The order of one workload's runs: the memex variants next to memex, half before it and half
+ * after, the order reversed every other round so none always goes first.
  */
 function orderOf(workload: Workload, round: number, variants: readonly SampleName[]): SampleName[] {
   const names: SampleName[] = [...targetsOf(workload)];
   if (!PAIRED_WORKLOADS.includes(workload)) return names;
   const around = round % 2 === 1 ? variants : [...variants].reverse();
+  const half = Math.ceil(around.length / 2);
   const at = names.indexOf('memex');
-  const [before, after] = around;
-  if (after !== undefined) names.splice(at + 1, 0, after);
-  if (before !== undefined) names.splice(at, 0, before);
+  names.splice(at + 1, 0, ...around.slice(half));
+  names.splice(at, 0, ...around.slice(0, half));
   return names;
 }
 
@@ -148,8 +150,16 @@ function createClient(child: ChildProcess): (job: Omit<Job, 'id'>) => Promise<Jo
 
 type Proxies = Record<ProxyName, Child>;
 
-/** memex as users run it, its reverse route /bench/… to `upstream`; `config`: a config file. */
-function startMemex(upstream: string, home: string, config?: string): Promise<Child> {
+/**
+ * memex as users run it, its reverse route /bench/… to `upstream`; `config`: a config file;
+ * `extra`: more flags.
+ */
+function startMemex(
+  upstream: string,
+  home: string,
+  config?: string,
+  extra: readonly string[] = [],
+): Promise<Child> {
   // An empty HOME and cwd, so no user config file is picked up.
   return startChild(
     MEMEX_CLI,
@@ -161,6 +171,7 @@ function startMemex(upstream: string, home: string, config?: string): Promise<Ch
       '--upstream',
       `bench=${upstream}`,
       ...(config === undefined ? [] : ['--config', config]),
+      ...extra,
     ],
     /listening on http:\/\/127\.0\.0\.1:(\d+)/,
     { cwd: home, env: { ...process.env, HOME: home } },
@@ -194,9 +205,15 @@ async function runRound(round: number, bench: Bench): Promise<void> {
   const proxies = await startProxies(upstreamPort, home);
   let paired: Child | null = null;
   let noWho: Child | null = null;
+  let withHistory: Child | null = null;
   try {
     if (!bench.limits) paired = await startMemex(`http://127.0.0.1:${upstreamPort}/limits`, home);
     noWho = await startMemex(`http://127.0.0.1:${upstreamPort}`, home, bench.noWhoConfig);
+    const historyFile = join(home, `history-${round}.db`);
+    withHistory = await startMemex(`http://127.0.0.1:${upstreamPort}`, home, undefined, [
+      '--history',
+      historyFile,
+    ]);
     const targets: Record<SampleName, Target> = {
       direct: { port: upstreamPort, prefix: '' },
       memex: { port: proxies.memex.port, prefix: '/bench' },
@@ -204,8 +221,12 @@ async function runRound(round: number, bench: Bench): Promise<void> {
       floor: { port: proxies.floor.port, prefix: '/bench' },
       memexLimits: { port: paired?.port ?? 0, prefix: '/bench' },
       memexNoWho: { port: noWho.port, prefix: '/bench' },
+      memexHistory: { port: withHistory.port, prefix: '/bench' },
     };
-    const variants: SampleName[] = paired === null ? ['memexNoWho'] : ['memexLimits', 'memexNoWho'];
+    const variants: SampleName[] =
+      paired === null
+        ? ['memexNoWho', 'memexHistory']
+        : ['memexLimits', 'memexNoWho', 'memexHistory'];
     for (const name of PROXIES) {
       addSample(samples, name, 'spawnMs', proxies[name].spawnMs);
       addSample(samples, name, 'idleRssMiB', readMemory(proxies[name].pid, 'VmRSS') / MIB);
@@ -240,11 +261,14 @@ async function runRound(round: number, bench: Bench): Promise<void> {
     const noWhoExpected = { ...expectedOf(sizes, PAIRED_WORKLOADS), limits: bench.limits };
     const noWhoProblems = await checkAccounting(noWho.port, noWhoExpected);
     problems.push(...noWhoProblems.map((e) => `memexNoWho: ${e}`));
+    const historyProblems = await checkAccounting(withHistory.port, noWhoExpected);
+    problems.push(...historyProblems.map((e) => `memexHistory: ${e}`));
     errors.push(...problems.map((e) => `round ${round}: ${e}`));
   } finally {
     for (const name of PROXIES) await stopChild(proxies[name].process);
     if (paired !== null) await stopChild(paired.process);
     if (noWho !== null) await stopChild(noWho.process);
+    if (withHistory !== null) await stopChild(withHistory.process);
   }
 }
 
@@ -287,6 +311,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const rows = summarize(samples);
   const limitsRows = summarizeLimits(samples);
   const attributionRows = summarizeAttribution(samples);
+  const historyRows = summarizeHistory(samples);
   const seconds = (Date.now() - started.getTime()) / 1000;
   const machine = `${cpus().length}× ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
   const mode = `${quick ? 'quick' : 'full'}${limits ? ', limit headers on every response' : ''}`;
@@ -294,7 +319,9 @@ async function main(argv: readonly string[]): Promise<number> {
     limitsRows.length === 0
       ? ''
       : `\n${LIMITS_NOTE}\n${toPairLines('limit headers', limitsRows)}\n`;
-  const attributionText = `\n${ATTRIBUTION_NOTE}\n${toPairLines('process lookups', attributionRows)}\n`;
+  const attributionText =
+    `\n${ATTRIBUTION_NOTE}\n${toPairLines('process lookups', attributionRows)}\n` +
+    `\n${HISTORY_NOTE}\n${toPairLines('history', historyRows)}\n`;
   process.stdout.write(
     `\nmemex bench (${mode}, ${rounds} rounds, ${seconds.toFixed(1)} s) ` +
       `${started.toISOString()} on ${machine}\n` +
@@ -314,6 +341,7 @@ async function main(argv: readonly string[]): Promise<number> {
     rows,
     limitsRows,
     attributionRows,
+    historyRows,
     samples,
     errors,
   };
