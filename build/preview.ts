@@ -1,8 +1,8 @@
 // The built dashboard (dist/renderer/) in headless Chromium, without Electron: a static server
 // that also sends index.html's CSP as a header, a fake window.memex that records every call and
-// shows whatever state the caller pushes, and stats to push (empty, a provider account whose
-// limits fill with use, or who called: sample callers and their tallies). Used by the dashboard
-// tests and the screenshot.
+// shows whatever state the caller pushes and answers history from rows the caller sets, and stats
+// to push (empty, a provider account whose limits fill with use, or who called: sample callers
+// and their tallies). Used by the dashboard tests and the screenshot.
 
 import { once } from 'node:events';
 import { constants } from 'node:fs';
@@ -14,6 +14,13 @@ import { chromium, type Browser } from 'playwright-core';
 import type { DashboardSetting, DashboardState, MemexBridge } from '../shared/bridge.js';
 import type { AgentId } from '../shared/agent-setup.js';
 import type { EnvMode, Shell } from '../shared/env.js';
+import type {
+  Capture,
+  ExportFormat,
+  HistoryFilter,
+  HistoryRow,
+  HistoryTotals,
+} from '../shared/history.js';
 import type { Pricing } from '../shared/pricing.js';
 import { SCHEMAS, type SchemaId } from '../proxy-core/http/schema.js';
 import type {
@@ -109,7 +116,29 @@ export type BridgeCall =
   | { readonly name: 'start' | 'stop' | 'openConfig' }
   | { readonly name: 'copyEnv'; readonly shell: Shell; readonly mode: EnvMode }
   | { readonly name: 'copyAgentSetup'; readonly agent: AgentId; readonly shell: Shell }
-  | { readonly name: 'setSetting'; readonly setting: DashboardSetting };
+  | { readonly name: 'setSetting'; readonly setting: DashboardSetting }
+  | { readonly name: 'queryHistory' | 'historyTotals'; readonly filter: HistoryFilter }
+  | { readonly name: 'historyDetail'; readonly id: number }
+  | {
+      readonly name: 'exportHistory';
+      readonly filter: HistoryFilter;
+      readonly format: ExportFormat;
+    }
+  | { readonly name: 'clearHistory' };
+
+/** What the fake's history calls answer from (plain data: it crosses into the page). */
+export interface FakeHistory {
+  /** The stored requests, newest first; queries page through those their filter matches. */
+  readonly rows: readonly HistoryRow[];
+  /** historyTotals' answer, whatever the filter. */
+  readonly totals: HistoryTotals;
+  /** Inspector captures by row id. */
+  readonly captures: Readonly<Record<number, Capture>>;
+  /** What exportHistory resolves with: the saved file, or null as when the user cancels. */
+  readonly exportPath: string | null;
+  /** When set, every history call rejects with it, as main's do while the proxy is stopped. */
+  readonly failure: string | null;
+}
 
 /** What the fake adds to the page's window, for `page.evaluate`. */
 export interface FakeBridgePage {
@@ -121,6 +150,8 @@ export interface FakeBridgePage {
     readonly violations: string[];
     /** Sends `state` to the page's listeners, as main's IPC would. */
     push(state: DashboardState): void;
+    /** Replaces what the history calls answer from (none at first). */
+    setHistory(history: FakeHistory): void;
   };
 }
 
@@ -141,9 +172,42 @@ export function installFakeBridge(): void {
   const calls: BridgeCall[] = [];
   const violations: string[] = [];
   let current: DashboardState | null = null;
+  let history: FakeHistory = {
+    rows: [],
+    totals: { days: [], models: [] },
+    captures: {},
+    exportPath: null,
+    failure: null,
+  };
   const record = (call: BridgeCall): Promise<void> => {
     calls.push(call);
     return Promise.resolve();
+  };
+  const answer = <T>(call: BridgeCall, value: () => T): Promise<T> => {
+    calls.push(call);
+    const { failure } = history;
+    return failure === null ? Promise.resolve(value()) : Promise.reject(new Error(failure));
+  };
+  // The store's own meaning of each filter field (proxy-core/history/filter.ts), row by row.
+  const matches = (row: HistoryRow, filter: HistoryFilter): boolean => {
+    const { since, until, schema, model, status, client, project, session, text } = filter;
+    const classes = {
+      '2xx': row.status >= 200 && row.status < 300,
+      '4xx': row.status >= 400 && row.status < 500,
+      '5xx': row.status >= 500 && row.status < 600,
+      error: row.status === 0 || !row.complete,
+    };
+    return (
+      (since === undefined || row.time >= since) &&
+      (until === undefined || row.time < until) &&
+      (schema === undefined || row.schema === schema) &&
+      (model === undefined || (row.model ?? '') === model) &&
+      (status === undefined || classes[status]) &&
+      (client === undefined || row.client === client) &&
+      (project === undefined || row.projectRoot === project) &&
+      (session === undefined || row.session === session) &&
+      (text === undefined || row.path.toLowerCase().includes(text.toLowerCase()))
+    );
   };
   page.memex = {
     onState(listener) {
@@ -159,6 +223,26 @@ export function installFakeBridge(): void {
     copyEnv: (shell, mode) => record({ name: 'copyEnv', shell, mode }),
     copyAgentSetup: (agent, shell) => record({ name: 'copyAgentSetup', agent, shell }),
     setSetting: (setting) => record({ name: 'setSetting', setting }),
+    // The fake's cursor is the index of the page's first row among the matches.
+    queryHistory: (filter) =>
+      answer({ name: 'queryHistory', filter }, () => {
+        const found = history.rows.filter((row) => matches(row, filter));
+        const start = filter.cursor === undefined ? 0 : Number(filter.cursor);
+        const end = start + (filter.limit ?? 100);
+        return { rows: found.slice(start, end), next: end < found.length ? String(end) : null };
+      }),
+    historyTotals: (filter) => answer({ name: 'historyTotals', filter }, () => history.totals),
+    historyDetail: (id) =>
+      answer({ name: 'historyDetail', id }, () => {
+        const row = history.rows.find((candidate) => candidate.id === id);
+        return row === undefined ? null : { row, capture: history.captures[id] ?? null };
+      }),
+    exportHistory: (filter, format) =>
+      answer({ name: 'exportHistory', filter, format }, () => history.exportPath),
+    clearHistory: () =>
+      answer({ name: 'clearHistory' }, () => {
+        history = { ...history, rows: [], totals: { days: [], models: [] }, captures: {} };
+      }),
   };
   Object.assign(page, {
     __memex: {
@@ -167,6 +251,9 @@ export function installFakeBridge(): void {
       push(state: DashboardState) {
         current = state;
         for (const listener of listeners) listener(state);
+      },
+      setHistory(next: FakeHistory) {
+        history = next;
       },
     },
   });

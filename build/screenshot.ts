@@ -31,6 +31,7 @@ import {
   type FakeBridgePage,
   type SampleAccount,
 } from './preview.js';
+import { fakeHistoryOf } from './history-sample.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MINUTE = 60_000;
@@ -420,6 +421,14 @@ async function main(
     });
     await page.addInitScript(installFakeBridge);
     await page.goto(server.url);
+    // The quarter hour as history keeps it.
+    const history = fakeHistoryOf(
+      records.filter((record) => record.time + record.durationMs <= END),
+      PRICING,
+    );
+    await page.evaluate((sample) => {
+      (globalThis as unknown as FakeBridgePage).__memex.setHistory(sample);
+    }, history);
     // One state per 20 s of the quarter hour, as main would send them, so the charts fill up.
     for (let time = START; time <= END; time += STEP_MS) {
       const state: DashboardState = {
@@ -438,6 +447,13 @@ async function main(
           limitNotifications: true,
           autostart: true,
           defaultShell: 'bash',
+          historyRetentionDays: 90,
+          historyMaxMb: 500,
+          inspector: false,
+        },
+        history: {
+          file: '/Users/dana/Library/Application Support/memex/history.db',
+          problem: null,
         },
         time,
       };
@@ -445,6 +461,14 @@ async function main(
         (globalThis as unknown as FakeBridgePage).__memex.push(pushed);
       }, state);
     }
+    // Opened last, so it shows the whole quarter hour (below the fold in the default size); the
+    // click scrolls down to it, so the page goes back up, with the pointer off every row.
+    await page.locator('#history summary').click();
+    await page.locator('#history-rows tr').first().waitFor({ state: 'attached' });
+    await page.evaluate(() => {
+      (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0);
+    });
+    await page.mouse.move(0, 0);
     await mkdir(dirname(out), { recursive: true });
     await page.screenshot({ path: out });
     console.log(`wrote ${out} (${records.length} requests generated)`);

@@ -8,6 +8,8 @@ import { createCopyEnvView } from './copy-env.js';
 import { byId, setText } from './dom.js';
 import { createErrorsView } from './errors.js';
 import { createHeader } from './header.js';
+import { createHistoryView } from './history.js';
+import { createHistorySettingsView } from './history-settings.js';
 import { createLimitsView } from './limits.js';
 import { createRateHistory } from './rate.js';
 import { createRequestsView } from './requests.js';
@@ -40,6 +42,7 @@ function start(bridge: MemexBridge): void {
   const errors = createErrorsView();
   const connect = createConnectView(bridge, header.notify);
   const requests = createRequestsView();
+  const history = createHistoryView(bridge);
   const views = [
     header,
     cards,
@@ -50,10 +53,12 @@ function start(bridge: MemexBridge): void {
     errors,
     createWelcomeView(),
     requests,
+    history,
     createTunnelsView(),
     connect,
     createCopyEnvView(bridge, header.notify),
     createSettingsView(bridge, header.notify),
+    createHistorySettingsView(bridge, header.notify, history.reload),
   ];
   // The state's clock is main's; elapsed time since it arrived extends it between states.
   let clock: { time: number; at: number } | null = null;

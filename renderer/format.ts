@@ -42,6 +42,13 @@ function pad(part: number): string {
   return String(part).padStart(2, '0');
 }
 
+/** A local date and 24-hour time, `2025-01-15 14:03:27`. */
+export function formatDateTime(time: number): string {
+  const date = new Date(time);
+  const day = [date.getFullYear(), date.getMonth() + 1, date.getDate()].map(pad).join('-');
+  return `${day} ${formatClock(time)}`;
+}
+
 /** A 24-hour local clock time to the minute, `14:05`. */
 export function formatShortClock(time: number): string {
   const date = new Date(time);

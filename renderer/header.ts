@@ -1,5 +1,6 @@
 // The window's header: the proxy's status (running, stopped, or the error and why), the address
-// clients use, the Start/Stop button, and the config-error banner beneath it.
+// clients use, a badge while the request inspector records bodies, the Start/Stop button, and
+// the config-error banner beneath it.
 
 import type { DashboardState, MemexBridge } from '../shared/bridge.js';
 import { toClientOrigin } from '../shared/env.js';
@@ -55,6 +56,7 @@ export function createHeader(bridge: MemexBridge): Header {
   const address = byId('address', HTMLElement);
   const toggle = byId('toggle', HTMLButtonElement);
   const notice = byId('notice', HTMLElement);
+  const inspector = byId('inspector-badge', HTMLElement);
   const detail = byId('status-detail', HTMLElement);
   const banner = byId('config-error', HTMLElement);
   const where = byId('config-error-where', HTMLElement);
@@ -95,6 +97,7 @@ export function createHeader(bridge: MemexBridge): Header {
       setText(toggle, live ? 'Stop proxy' : 'Start proxy');
       toggle.classList.toggle('primary', !live);
       toggle.disabled = current.kind === 'stopping';
+      setHidden(inspector, !state.settings.inspector);
       // A config that never loaded is the failure itself: the banner below tells it in full.
       const shownBelow =
         state.configError !== null &&

@@ -7,18 +7,21 @@ import type { ListenAddress } from '../../shared/env.js';
 import type { ProxyStatus } from '../../shared/status.js';
 import type { ClientStats } from '../../shared/who.js';
 import { emptyStats } from '../../build/preview.js';
-import { MINUTE, TIME, request, setUpDashboard, state, statsOf } from './harness.js';
+import {
+  MINUTE,
+  SETTINGS as DEFAULT_SETTINGS,
+  TIME,
+  request,
+  setUpDashboard,
+  state,
+  statsOf,
+} from './harness.js';
 
 const { dashboardTest } = setUpDashboard();
 
 const ADDRESS: ListenAddress = { host: '127.0.0.1', port: 9123 };
 const RUNNING: ProxyStatus = { kind: 'running', ...ADDRESS };
-const SETTINGS = {
-  startProxyOnLaunch: true,
-  limitNotifications: true,
-  autostart: false,
-  defaultShell: 'fish',
-} as const;
+const SETTINGS = { ...DEFAULT_SETTINGS, defaultShell: 'fish' } as const;
 
 function client(name: string, overrides: Partial<ClientStats> = {}): ClientStats {
   return {

@@ -8,6 +8,7 @@ import type { ProxyStatus } from '../../shared/status.js';
 import type { SchemaId } from '../../proxy-core/http/schema.js';
 import {
   MINUTE,
+  SETTINGS,
   TIME,
   bars,
   request,
@@ -235,18 +236,27 @@ dashboardTest('keeps the schema filter across updates', async (d) => {
   const { page } = d;
   const schemaAt = (i: number): SchemaId => (i % 3 === 0 ? 'openai' : 'anthropic');
   await d.push(state({ stats: statsOf(requests(30, TIME, schemaAt)) }));
-  await page.getByLabel('Schema').selectOption('openai');
+  await page
+    .getByRole('region', { name: 'Recent requests' })
+    .getByLabel('Schema')
+    .selectOption('openai');
   assert.equal(await visibleRows(page).count(), 10);
 
   await d.push(state({ stats: statsOf(requests(60, TIME + 5000, schemaAt)), time: TIME + 6000 }));
-  assert.equal(await page.getByLabel('Schema').inputValue(), 'openai');
+  assert.equal(
+    await page.getByRole('region', { name: 'Recent requests' }).getByLabel('Schema').inputValue(),
+    'openai',
+  );
   assert.equal(await visibleRows(page).count(), 20);
   assert.deepEqual([...new Set(await texts(visibleRows(page).locator('td.schema')))], ['OpenAI']);
 
-  await page.getByLabel('Schema').selectOption('gemini');
+  await page
+    .getByRole('region', { name: 'Recent requests' })
+    .getByLabel('Schema')
+    .selectOption('gemini');
   assert.equal(await visibleRows(page).count(), 0);
   assert.equal(await page.locator('#requests-none').isVisible(), true);
-  await page.getByLabel('Schema').selectOption('');
+  await page.getByRole('region', { name: 'Recent requests' }).getByLabel('Schema').selectOption('');
   assert.equal(await visibleRows(page).count(), 60);
 });
 
@@ -311,12 +321,7 @@ dashboardTest('shows and copies the env-var text for the chosen shell and mode',
   const { page } = d;
   const address = { host: '127.0.0.1', port: 9123 };
   const running: ProxyStatus = { kind: 'running', ...address };
-  const settings = {
-    startProxyOnLaunch: true,
-    limitNotifications: true,
-    autostart: false,
-    defaultShell: 'fish',
-  } as const;
+  const settings = { ...SETTINGS, defaultShell: 'fish' } as const;
   await d.push(state({ status: running, statusLine: 'Running on 127.0.0.1:9123', settings }));
   assert.equal(await page.locator('#env-shell').inputValue(), 'fish');
   assert.equal(
@@ -426,7 +431,7 @@ dashboardTest('the keyboard reaches every control, with a visible focus ring', a
   const { page } = d;
   await d.push(state({ stats: statsOf([request()]) }));
   const reached: string[] = [];
-  for (let i = 0; i < 14; i++) {
+  for (let i = 0; i < 15; i++) {
     await page.keyboard.press('Tab');
     reached.push(
       await page.evaluate(

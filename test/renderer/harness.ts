@@ -1,5 +1,6 @@
 // What the dashboard tests share: one headless Chromium and one static server per test file, a
-// fresh page per test with the fake bridge and a clean-page check, and builders for states.
+// fresh page per test with the fake bridge and a clean-page check, and builders for states and
+// history rows.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -12,9 +13,11 @@ import {
   launchChromium,
   type BridgeCall,
   type FakeBridgePage,
+  type FakeHistory,
   type RendererServer,
 } from '../../build/preview.js';
 import type { DashboardState } from '../../shared/bridge.js';
+import type { HistoryRow } from '../../shared/history.js';
 import type { ProxyStatus } from '../../shared/status.js';
 import type { SchemaId } from '../../proxy-core/http/schema.js';
 import type { RequestRecord, StatsSnapshot } from '../../shared/snapshot.js';
@@ -45,7 +48,11 @@ export interface InlineScriptWindow {
 export interface Dashboard {
   readonly page: Page;
   push(state: DashboardState): Promise<void>;
+  /** Sets what the fake's history calls answer from. */
+  setHistory(history: FakeHistory): Promise<void>;
   calls(): Promise<BridgeCall[]>;
+  /** Waits until the bridge has been called `count` times in all. */
+  waitForCalls(count: number): Promise<void>;
   violations(): Promise<string[]>;
   /** Console errors and warnings and uncaught page errors so far. */
   readonly problems: string[];
@@ -118,7 +125,17 @@ function runTest(
         page.evaluate((pushed) => {
           (globalThis as unknown as FakeBridgePage).__memex.push(pushed);
         }, state),
+      setHistory: (history) =>
+        page.evaluate((set) => {
+          (globalThis as unknown as FakeBridgePage).__memex.setHistory(set);
+        }, history),
       calls: () => page.evaluate(() => (globalThis as unknown as FakeBridgePage).__memex.calls),
+      waitForCalls: async (count) => {
+        await page.waitForFunction(
+          (least) => (globalThis as unknown as FakeBridgePage).__memex.calls.length >= least,
+          count,
+        );
+      },
       violations: () =>
         page.evaluate(() => (globalThis as unknown as FakeBridgePage).__memex.violations),
     };
@@ -127,6 +144,17 @@ function runTest(
     assert.deepEqual(problems, [], 'console errors and page errors');
   });
 }
+
+/** The app settings a fresh install has. */
+export const SETTINGS: DashboardState['settings'] = {
+  startProxyOnLaunch: true,
+  limitNotifications: true,
+  autostart: false,
+  defaultShell: 'bash',
+  historyRetentionDays: 90,
+  historyMaxMb: 500,
+  inspector: false,
+};
 
 export function state(overrides: Partial<DashboardState> = {}): DashboardState {
   return {
@@ -137,12 +165,8 @@ export function state(overrides: Partial<DashboardState> = {}): DashboardState {
     configPath: '/home/me/.memex.yml',
     usageToday: null,
     pricing: {},
-    settings: {
-      startProxyOnLaunch: true,
-      limitNotifications: true,
-      autostart: false,
-      defaultShell: 'bash',
-    },
+    settings: SETTINGS,
+    history: { file: '/home/me/.config/memex/history.db', problem: null },
     time: TIME,
     ...overrides,
   };
@@ -188,6 +212,55 @@ export function requests(
   return Array.from({ length: count }, (_, i) =>
     request({ time: newest - i * 1000, schema: schemaAt(i), path: `/v1/messages/${i}` }),
   );
+}
+
+/** A stored request a second before TIME: a counted, priced Anthropic call from Claude Code. */
+export function historyRow(overrides: Partial<HistoryRow> = {}): HistoryRow {
+  return {
+    id: 1,
+    time: TIME - 1000,
+    day: '2025-01-15',
+    method: 'POST',
+    host: 'api.anthropic.com',
+    path: '/v1/messages',
+    schema: 'anthropic',
+    status: 200,
+    complete: true,
+    durationMs: 1234,
+    ttfbMs: 400,
+    firstContentMs: 520,
+    bytesIn: 2048,
+    bytesOut: 15_000,
+    model: 'claude-sonnet-4-5',
+    usageKind: 'counted',
+    input: 12,
+    output: 345,
+    cacheRead: 30_000,
+    cacheWrite: 500,
+    cost: 0.0142,
+    client: 'Claude Code',
+    clientVersion: '2.1.332',
+    session: '3f2a9c1e-7b4d-4e8a-9c61-0d5f2b8e4a17',
+    projectRoot: '/Users/dana/src/memex',
+    projectName: 'memex',
+    branch: 'main',
+    processName: 'claude',
+    pid: 48213,
+    user: null,
+    ...overrides,
+  };
+}
+
+/** A history of `rows` only, with no totals, captures or export. */
+export function history(overrides: Partial<FakeHistory> = {}): FakeHistory {
+  return {
+    rows: [],
+    totals: { days: [], models: [] },
+    captures: {},
+    exportPath: null,
+    failure: null,
+    ...overrides,
+  };
 }
 
 export async function texts(locator: Locator): Promise<string[]> {

@@ -431,11 +431,14 @@ dashboardTest('recent requests filter by client, project and session', async (d)
   await client.selectOption('');
   await project.selectOption({ label: 'gateway' });
   assert.deepEqual(await clientCells(page), ['Codex 0.58.0']);
-  await page.getByLabel('Schema').selectOption('anthropic');
+  await page
+    .getByRole('region', { name: 'Recent requests' })
+    .getByLabel('Schema')
+    .selectOption('anthropic');
   assert.equal(await visibleRows(page).count(), 0);
   assert.equal(await page.locator('#requests-none').isVisible(), true);
 
-  await page.getByLabel('Schema').selectOption('');
+  await page.getByRole('region', { name: 'Recent requests' }).getByLabel('Schema').selectOption('');
   await project.selectOption('');
   await session.selectOption(SESSION_B);
   assert.deepEqual(await clientCells(page), ['Claude Code 2.1.330']);
