@@ -7,7 +7,9 @@ import { writeFile } from 'node:fs/promises';
 import type { HistoryCall } from '../proxy-core/entry/protocol.js';
 import { toCsv, toExportRow } from '../proxy-core/history/csv.js';
 import { parsePage, parseTotals } from '../proxy-core/history/protocol.js';
+import { toHar } from '../shared/har.js';
 import type {
+  Capture,
   ExportFormat,
   HistoryFilter,
   HistoryPage,
@@ -23,8 +25,8 @@ export interface HistoryServiceOptions {
   readonly call: (call: HistoryCall) => Promise<unknown>;
   /** Asks the user where to save an export; null when they cancel (Electron's save dialog). */
   readonly chooseFile: (format: ExportFormat) => Promise<string | null>;
-  /** Turns rows into the export's text for formats other than CSV and JSON (HAR). */
-  readonly toText?: (format: ExportFormat, rows: readonly HistoryRow[]) => Promise<string>;
+  /** The app's version, for the HAR log's creator. */
+  readonly version: string;
 }
 
 export interface HistoryService {
@@ -80,6 +82,15 @@ async function documentOf(
   options: HistoryServiceOptions,
 ): Promise<string> {
   if (format === 'json') return `${JSON.stringify(rows.map(toExportRow), null, 2)}\n`;
-  if (options.toText === undefined) throw new Error('history: no HAR writer');
-  return options.toText(format, rows);
+  const captures = await capturesOf(rows, options);
+  const har = toHar(rows, captures, { name: 'memex', version: options.version });
+  return `${JSON.stringify(har, null, 2)}\n`;
+}
+
+// What the inspector captured of `rows`: none while nothing was captured (no inspector).
+function capturesOf(
+  _rows: readonly HistoryRow[],
+  _options: HistoryServiceOptions,
+): Promise<ReadonlyMap<number, Capture>> {
+  return Promise.resolve(new Map());
 }

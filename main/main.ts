@@ -78,6 +78,7 @@ function launch(): void {
   );
 
   const history = createHistoryService({
+    version: app.getVersion(),
     call: (call) => supervisor.history(call),
     chooseFile: async (format) => {
       const window = dashboard.current();
