@@ -62,10 +62,15 @@ test('the bundled preload needs only electron and exposes window.memex', async (
   const { bridge, exposedAs } = await loadPreload();
   assert.equal(exposedAs, 'memex');
   assert.deepEqual(Object.keys(bridge).sort(), [
+    'clearHistory',
     'copyAgentSetup',
     'copyEnv',
+    'exportHistory',
+    'historyDetail',
+    'historyTotals',
     'onState',
     'openConfig',
+    'queryHistory',
     'setSetting',
     'start',
     'stop',
@@ -80,6 +85,11 @@ test('each bridge function invokes its channel with its arguments', async () => 
   await bridge.copyAgentSetup('opencode', 'powershell');
   await bridge.openConfig();
   await bridge.setSetting({ key: 'autostart', value: true });
+  await bridge.queryHistory({ since: 1 });
+  await bridge.historyTotals({});
+  await bridge.historyDetail(7);
+  await bridge.exportHistory({ model: 'm' }, 'csv');
+  await bridge.clearHistory();
   assert.deepEqual(invoked, [
     [CHANNELS.start],
     [CHANNELS.stop],
@@ -87,6 +97,11 @@ test('each bridge function invokes its channel with its arguments', async () => 
     [CHANNELS.copyAgentSetup, 'opencode', 'powershell'],
     [CHANNELS.openConfig],
     [CHANNELS.setSetting, { key: 'autostart', value: true }],
+    [CHANNELS.queryHistory, { since: 1 }],
+    [CHANNELS.historyTotals, {}],
+    [CHANNELS.historyDetail, 7],
+    [CHANNELS.exportHistory, { model: 'm' }, 'csv'],
+    [CHANNELS.clearHistory],
   ]);
 });
 
