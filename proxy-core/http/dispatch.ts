@@ -27,6 +27,7 @@ import {
 import type { Agents } from './agents.js';
 import type { Origins } from './attribution.js';
 import type { HistorySink } from '../history/history.js';
+import type { InspectorSetting } from '../observe/inspect.js';
 import { clientOf } from '../observe/client.js';
 import { refusedContext, type Exchange, type ExchangeContext } from './exchange.js';
 import { toOutgoing } from './outgoing.js';
@@ -54,6 +55,8 @@ export interface Routing {
   readonly user: string | null;
   /** Where finished exchanges and tunnels are kept, or null (no history). */
   readonly history: HistorySink | null;
+  /** What the request inspector keeps with history, or null (inspector or history off). */
+  readonly inspector: InspectorSetting | null;
 }
 
 /** Handles one HTTP request (everything but CONNECT). */
@@ -167,7 +170,10 @@ function serveInternal(
   sendJson(res, endpoint === 'stats' ? stats.snapshot() : { status: 'ok' });
 }
 
-function contextOf(decision: Route, { timeouts, user, history }: Routing): ExchangeContext {
+function contextOf(
+  decision: Route,
+  { timeouts, user, history, inspector }: Routing,
+): ExchangeContext {
   switch (decision.kind) {
     case 'reverse':
       return {
@@ -177,6 +183,7 @@ function contextOf(decision: Route, { timeouts, user, history }: Routing): Excha
         timeouts,
         user,
         history,
+        inspector,
       };
     case 'forward':
       return {
@@ -186,6 +193,7 @@ function contextOf(decision: Route, { timeouts, user, history }: Routing): Excha
         timeouts,
         user,
         history,
+        inspector,
       };
     case 'internal':
     case 'reject':
