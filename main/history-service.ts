@@ -6,11 +6,18 @@
 import { writeFile } from 'node:fs/promises';
 import type { HistoryCall } from '../proxy-core/entry/protocol.js';
 import { toCsv, toExportRow } from '../proxy-core/history/csv.js';
-import { parsePage, parseTotals } from '../proxy-core/history/protocol.js';
+import {
+  parseCaptureMap,
+  parseDetail,
+  parsePage,
+  parseTotals,
+} from '../proxy-core/history/protocol.js';
+import { MAX_CAPTURES_PER_CALL } from '../proxy-core/history/history.js';
 import { toHar } from '../shared/har.js';
 import type {
   Capture,
   ExportFormat,
+  HistoryDetail,
   HistoryFilter,
   HistoryPage,
   HistoryRow,
@@ -32,6 +39,8 @@ export interface HistoryServiceOptions {
 export interface HistoryService {
   query(filter: HistoryFilter): Promise<HistoryPage<HistoryRow>>;
   totals(filter: HistoryFilter): Promise<HistoryTotals>;
+  /** One request with its inspector capture; null when it is gone. */
+  detail(id: number): Promise<HistoryDetail | null>;
   clear(): Promise<void>;
   /** Writes every row `filter` matches as `format`; the file's path, or null when cancelled. */
   export(filter: HistoryFilter, format: ExportFormat): Promise<string | null>;
@@ -48,6 +57,11 @@ export function createHistoryService(options: HistoryServiceOptions): HistorySer
   return {
     query,
     totals: (filter) => parsed({ method: 'totals', filter }, parseTotals),
+    async detail(id) {
+      const value = parseDetail(await options.call({ method: 'detail', id }));
+      if (value === undefined) throw new Error('history: the proxy sent a malformed answer');
+      return value;
+    },
     async clear() {
       await options.call({ method: 'clear' });
     },
@@ -87,10 +101,17 @@ async function documentOf(
   return `${JSON.stringify(har, null, 2)}\n`;
 }
 
-// What the inspector captured of `rows`: none while nothing was captured (no inspector).
-function capturesOf(
-  _rows: readonly HistoryRow[],
-  _options: HistoryServiceOptions,
+// What the inspector captured of `rows`, asked for a bounded number of rows at a time.
+async function capturesOf(
+  rows: readonly HistoryRow[],
+  options: HistoryServiceOptions,
 ): Promise<ReadonlyMap<number, Capture>> {
-  return Promise.resolve(new Map());
+  const captures = new Map<number, Capture>();
+  for (let at = 0; at < rows.length; at += MAX_CAPTURES_PER_CALL) {
+    const ids = rows.slice(at, at + MAX_CAPTURES_PER_CALL).map((row) => row.id);
+    const answer = parseCaptureMap(await options.call({ method: 'captures', ids }));
+    if (answer === undefined) throw new Error('history: the proxy sent malformed captures');
+    for (const [id, capture] of answer) captures.set(id, capture);
+  }
+  return captures;
 }

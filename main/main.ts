@@ -159,7 +159,7 @@ function launch(): void {
       },
       queryHistory: (filter) => history.query(filter),
       historyTotals: (filter) => history.totals(filter),
-      historyDetail: () => Promise.resolve(null),
+      historyDetail: (id) => history.detail(id),
       exportHistory: (filter, format) => history.export(filter, format),
       clearHistory: () => history.clear(),
     },

@@ -1,5 +1,5 @@
 // The history a running proxy keeps, across config reloads: opened when the config names a file,
-// reopened when its file, retention or size cap changes, closed when the config drops it; its
+// reopened when its file, retention, size cap or capture retention changes, closed when the config drops it; its
 // prices follow the config's. memex-proxy and the tray's worker both keep theirs this way.
 
 import { isDeepStrictEqual } from 'node:util';
@@ -34,7 +34,9 @@ export function keepHistory(
     },
     async apply(config) {
       const { path, retention_days: retentionDays, max_mb: maxMb } = config.history;
-      const nextKey = path === null ? '' : JSON.stringify([path, retentionDays, maxMb]);
+      const captureRetentionHours = config.inspector.retention_hours;
+      const nextKey =
+        path === null ? '' : JSON.stringify([path, retentionDays, maxMb, captureRetentionHours]);
       if (nextKey === key) {
         if (current !== null && !isDeepStrictEqual(config.pricing, pricing)) {
           // A thread that cannot take the new rates has said why through onProblem already.
@@ -49,7 +51,15 @@ export function keepHistory(
       current =
         path === null
           ? null
-          : createHistory({ file: path, retentionDays, maxMb, pricing, onProblem, thread });
+          : createHistory({
+              file: path,
+              retentionDays,
+              maxMb,
+              captureRetentionHours,
+              pricing,
+              onProblem,
+              thread,
+            });
       await before?.close();
       return true;
     },

@@ -26,6 +26,8 @@ export type MainMessage =
 /** What main asks of the worker's history (the worker owns the file). */
 export type HistoryCall =
   | { readonly method: 'query' | 'totals'; readonly filter: HistoryFilter }
+  | { readonly method: 'detail'; readonly id: number }
+  | { readonly method: 'captures'; readonly ids: readonly number[] }
   | { readonly method: 'clear' };
 
 /** Worker → main. */
@@ -110,11 +112,23 @@ function parseHistoryMessage(
   }
   const method = call['method'];
   if (method === 'clear') return { type: 'history', id, call: { method } };
+  const target = call['id'];
+  if (method === 'detail' && isRowId(target)) {
+    return { type: 'history', id, call: { method, id: target } };
+  }
+  const ids = call['ids'];
+  if (method === 'captures' && Array.isArray(ids) && ids.every(isRowId)) {
+    return { type: 'history', id, call: { method, ids } };
+  }
   if (method === 'query' || method === 'totals') {
     const filter = parseHistoryFilter(call['filter']);
     if (filter !== undefined) return { type: 'history', id, call: { method, filter } };
   }
   return { code: 'BAD_MESSAGE', reason: 'history with a malformed call' };
+}
+
+function isRowId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 /** True for a parse result that is a problem, not a message. */

@@ -20,6 +20,15 @@ export async function answerHistory(
         return { type: 'history-reply', id, value: await history.query(call.filter) };
       case 'totals':
         return { type: 'history-reply', id, value: await history.totals(call.filter) };
+      case 'detail':
+        return { type: 'history-reply', id, value: await history.detail(call.id) };
+      case 'captures':
+        // A Map does not survive the channel's JSON: sent as [id, capture] pairs.
+        return {
+          type: 'history-reply',
+          id,
+          value: [...(await history.captures(call.ids))],
+        };
       case 'clear':
         await history.clear();
         return { type: 'history-reply', id, value: null };

@@ -1,8 +1,10 @@
-// History as the proxy sees it: add() on the hot path only pushes a finished exchange onto an
-// array; at most every BATCH_MS, or at BATCH_ROWS, the array is posted to the writer thread,
-// which writes it in one transaction. Reads are calls answered by the thread.
+// History as the proxy sees it: add() on the hot path only pushes a finished exchange (and what
+// the inspector captured of it) onto an array; at most every BATCH_MS, or at BATCH_ROWS or
+// BATCH_CAPTURE_CHARS, the array is posted to the writer thread, which writes it in one
+// transaction. Reads are calls answered by the thread.
 //
-//   add(record) ─▶ [batch] ──postMessage (≤ 1 s or 500 rows)──▶ thread.ts ─▶ store ─▶ history.db
+//   add(record, capture?) ─▶ [batch] ──postMessage (≤ 1 s, 500 rows or 8 M chars of captures)──▶
+//                                      thread.ts ─▶ store ─▶ history.db
 //   query(filter) ─────────────── call ─────────────────────▶ thread.ts ─▶ reply, parsed here
 //
 // What a crash loses: the rows not yet posted (at most BATCH_MS of traffic, or BATCH_ROWS rows),
@@ -13,13 +15,17 @@
 import { Worker } from 'node:worker_threads';
 import type { Pricing } from '../../shared/pricing.js';
 import type { RequestRecord } from '../../shared/snapshot.js';
-import type { Capture } from '../../shared/history.js';
+import type { Capture, HistoryDetail } from '../../shared/history.js';
 import type { DayTotals, UsageSnapshot } from '../../shared/usage.js';
+import { sizeOfCapture } from './capture.js';
+import { MAX_CAPTURES_PER_CALL } from './detail.js';
 import type { HistoryFilter, HistoryPage } from './filter.js';
 import type { ImportResult } from './import.js';
 import {
+  parseCaptureMap,
   parseCount,
   parseDayTotalsMap,
+  parseDetail,
   parseFromThread,
   parseImportResult,
   parseNothing,
@@ -35,6 +41,7 @@ import type { TunnelInput } from './record.js';
 import type { HistoryRow } from './row.js';
 import type { HistoryTotals } from './sums.js';
 
+export { MAX_CAPTURES_PER_CALL } from './detail.js';
 export type { HistoryFilter, HistoryPage, StatusClass } from './filter.js';
 export type { ImportResult } from './import.js';
 export type { HistoryStats } from './protocol.js';
@@ -44,8 +51,10 @@ export type { HistoryTotals, TotalsEntry } from './sums.js';
 
 /** A batch is posted this long after its first row at the latest, in ms… */
 export const BATCH_MS = 1_000;
-/** …or as soon as it holds this many rows. */
+/** …or as soon as it holds this many rows… */
 export const BATCH_ROWS = 500;
+/** …or captures of this many characters (sizeOfCapture), so a burst of them waits in no queue. */
+export const BATCH_CAPTURE_CHARS = 8 * 1024 * 1024;
 // Restarts of a thread that keeps stopping: at most this many inside the window, then history is off.
 const RESTART_LIMIT = 5;
 const RESTART_WINDOW_MS = 60_000;
@@ -62,6 +71,8 @@ export interface HistoryOptions {
   readonly retentionDays?: number;
   /** The file's size cap in MB (default 500); whole oldest days go first. */
   readonly maxMb?: number;
+  /** Hours inspector captures are kept (config `inspector.retention_hours`, default 24). */
+  readonly captureRetentionHours?: number;
   /** How long a write waits for another program's lock on the file, in ms (default 5000). */
   readonly busyTimeoutMs?: number;
   /** Rates the `cost` column is written at (config `pricing:`). */
@@ -86,11 +97,18 @@ export interface History {
   totals(filter: HistoryFilter): Promise<HistoryTotals>;
   /** Token totals per local day from `sinceDay` (`YYYY-MM-DD`) on, imported days included. */
   dayTotals(sinceDay: string): Promise<Record<string, DayTotals>>;
+  /** Request `id`'s row and its capture (null when none was kept); null when there is no row. */
+  detail(id: number): Promise<HistoryDetail | null>;
+  /**
+   * The captures kept of the requests `ids`, by id (a HAR export's page); rejects for more than
+   * MAX_CAPTURES_PER_CALL ids.
+   */
+  captures(ids: readonly number[]): Promise<Map<number, Capture>>;
   /** Imports usage.json's days, once ever per file; call it before the first add. */
   importUsage(snapshot: UsageSnapshot): Promise<ImportResult>;
   /** The rates costs are written at from now on. */
   setPricing(pricing: Pricing): Promise<void>;
-  /** Deletes all history, rows not yet written included. */
+  /** Deletes all history, captures and rows not yet written included. */
   clear(): Promise<void>;
   /** Posts the batch and waits until the thread has tried to write it. Never rejects. */
   flush(): Promise<void>;
@@ -116,10 +134,16 @@ export function createHistory(options: HistoryOptions): History {
     pricing,
     ...(options.retentionDays === undefined ? {} : { retentionDays: options.retentionDays }),
     ...(options.maxMb === undefined ? {} : { maxMb: options.maxMb }),
+    ...(options.captureRetentionHours === undefined
+      ? {}
+      : { captureRetentionHours: options.captureRetentionHours }),
     ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
   });
   let requests: RequestRecord[] = [];
   let tunnels: TunnelInput[] = [];
+  // [index in requests, capture], and their characters: captures ride with their records.
+  let captures: [number, Capture][] = [];
+  let captureChars = 0;
   let timer: NodeJS.Timeout | undefined;
   let timerArmed = false;
   let nextId = 0;
@@ -137,9 +161,13 @@ export function createHistory(options: HistoryOptions): History {
   const send = (): void => {
     timerArmed = false;
     if (requests.length + tunnels.length === 0) return;
-    post({ type: 'write', requests, tunnels });
+    post({ type: 'write', requests, tunnels, captures });
     requests = [];
     tunnels = [];
+    if (captures.length > 0) {
+      captures = [];
+      captureChars = 0;
+    }
   };
 
   // One Timeout for the handle's life, re-armed with refresh(): a batch allocates no timer.
@@ -151,8 +179,9 @@ export function createHistory(options: HistoryOptions): History {
   };
 
   const queued = (): void => {
-    if (requests.length + tunnels.length >= BATCH_ROWS) send();
-    else arm();
+    if (requests.length + tunnels.length >= BATCH_ROWS || captureChars >= BATCH_CAPTURE_CHARS) {
+      send();
+    } else arm();
   };
 
   // Calls hold the process open until answered; writes alone never do (see the header).
@@ -255,9 +284,13 @@ export function createHistory(options: HistoryOptions): History {
   start();
 
   return {
-    add(record) {
+    add(record, capture) {
       if (closing !== undefined) return;
       requests.push(record);
+      if (capture !== undefined) {
+        captures.push([requests.length - 1, capture]);
+        captureChars += sizeOfCapture(capture);
+      }
       queued();
     },
     addTunnel(tunnel) {
@@ -269,6 +302,13 @@ export function createHistory(options: HistoryOptions): History {
     count: (filter) => read({ method: 'count', filter }, parseCount),
     totals: (filter) => read({ method: 'totals', filter }, parseTotals),
     dayTotals: (sinceDay) => read({ method: 'dayTotals', sinceDay }, parseDayTotalsMap),
+    detail: (id) => read({ method: 'detail', id }, parseDetail),
+    captures: (ids) =>
+      ids.length > MAX_CAPTURES_PER_CALL
+        ? Promise.reject(
+            new Error(`history: at most ${MAX_CAPTURES_PER_CALL} captures are read at once`),
+          )
+        : read({ method: 'captures', ids }, parseCaptureMap),
     importUsage: (snapshot) => call({ method: 'importUsage', snapshot }, parseImportResult),
     setPricing: async (next) => {
       pricing = next;
@@ -277,6 +317,8 @@ export function createHistory(options: HistoryOptions): History {
     clear: async () => {
       requests = [];
       tunnels = [];
+      captures = [];
+      captureChars = 0;
       await call({ method: 'clear' }, parseNothing);
     },
     flush() {

@@ -1,9 +1,12 @@
 // Messages between the proxy's thread and the history writer thread, and the parser each side
 // runs on what arrives: the writer parses calls and batches, the proxy side parses replies.
 
+import type { Capture, HistoryDetail } from '../../shared/history.js';
 import type { ModelPrice, Pricing } from '../../shared/pricing.js';
 import type { DayTotals, UsageSnapshot } from '../../shared/usage.js';
-import { isCount, isDay, isDayTotals, isFields, isInteger, isText } from './fields.js';
+import { parseCapture } from './capture.js';
+import { MAX_CAPTURES_PER_CALL } from './detail.js';
+import { isCount, isDay, isDayTotals, isFields, isInteger, isPair, isText } from './fields.js';
 import { parseHistoryFilter, type HistoryFilter, type HistoryPage } from './filter.js';
 import { parseUsageSnapshot, type ImportResult } from './import.js';
 import { parseHistoryRow, type HistoryRow } from './row.js';
@@ -15,6 +18,7 @@ export interface ThreadOptions {
   readonly file: string;
   readonly retentionDays?: number;
   readonly maxMb?: number;
+  readonly captureRetentionHours?: number;
   readonly busyTimeoutMs?: number;
   readonly pricing?: Pricing;
 }
@@ -25,11 +29,21 @@ export type Call =
   | { readonly method: 'dayTotals'; readonly sinceDay: string }
   | { readonly method: 'importUsage'; readonly snapshot: UsageSnapshot }
   | { readonly method: 'setPricing'; readonly pricing: Pricing }
+  | { readonly method: 'detail'; readonly id: number }
+  | { readonly method: 'captures'; readonly ids: readonly number[] }
   | { readonly method: 'clear' | 'flush' | 'stats' | 'close' };
 
-/** Proxy side → writer. Rows in `write` are parsed one by one, see parseRequestRecord. */
+/**
+ * Proxy side → writer. Rows in `write` are parsed one by one (see parseRequestRecord); each of
+ * `captures` is `[index in requests, capture]`, parsed with its request.
+ */
 export type ToThread =
-  | { readonly type: 'write'; readonly requests: unknown[]; readonly tunnels: unknown[] }
+  | {
+      readonly type: 'write';
+      readonly requests: unknown[];
+      readonly tunnels: unknown[];
+      readonly captures: unknown[];
+    }
   | { readonly type: 'call'; readonly id: number; readonly call: Call };
 
 /** Writer → proxy side. */
@@ -38,7 +52,7 @@ export type FromThread =
   | { readonly type: 'reply'; readonly id: number; readonly ok: false; readonly message: string }
   | { readonly type: 'problem'; readonly message: string };
 
-/** The writer's counters: the store's, and rows that arrived malformed (never written). */
+/** The writer's counters: the store's, and rows or captures that arrived malformed (never written). */
 export interface HistoryStats extends StoreStats {
   readonly malformed: number;
 }
@@ -71,12 +85,13 @@ export function parsePricing(value: unknown): Pricing | undefined {
 /** The writer's start options, or undefined. */
 export function parseThreadOptions(value: unknown): ThreadOptions | undefined {
   if (!isFields(value) || !isText(value['file'])) return undefined;
-  const { file, retentionDays, maxMb, busyTimeoutMs } = value;
+  const { file, retentionDays, maxMb, captureRetentionHours, busyTimeoutMs } = value;
   const pricing = value['pricing'] === undefined ? {} : parsePricing(value['pricing']);
   if (
     pricing === undefined ||
     (retentionDays !== undefined && !isCount(retentionDays)) ||
     (maxMb !== undefined && !isCount(maxMb)) ||
+    (captureRetentionHours !== undefined && !isCount(captureRetentionHours)) ||
     (busyTimeoutMs !== undefined && !isCount(busyTimeoutMs))
   ) {
     return undefined;
@@ -86,6 +101,7 @@ export function parseThreadOptions(value: unknown): ThreadOptions | undefined {
     pricing,
     ...(retentionDays === undefined ? {} : { retentionDays }),
     ...(maxMb === undefined ? {} : { maxMb }),
+    ...(captureRetentionHours === undefined ? {} : { captureRetentionHours }),
     ...(busyTimeoutMs === undefined ? {} : { busyTimeoutMs }),
   };
 }
@@ -95,8 +111,9 @@ export function parseToThread(value: unknown): ToThread | undefined {
   if (!isFields(value)) return undefined;
   if (value['type'] === 'write') {
     const { requests, tunnels } = value;
-    return Array.isArray(requests) && Array.isArray(tunnels)
-      ? { type: 'write', requests, tunnels }
+    const captures = value['captures'] ?? [];
+    return Array.isArray(requests) && Array.isArray(tunnels) && Array.isArray(captures)
+      ? { type: 'write', requests, tunnels, captures }
       : undefined;
   }
   const id = value['id'];
@@ -126,6 +143,16 @@ function parseCall(value: unknown): Call | undefined {
     case 'setPricing': {
       const pricing = parsePricing(value['pricing']);
       return pricing === undefined ? undefined : { method, pricing };
+    }
+    case 'detail': {
+      const id = value['id'];
+      return isInteger(id) ? { method, id } : undefined;
+    }
+    case 'captures': {
+      const ids = value['ids'];
+      return Array.isArray(ids) && ids.length <= MAX_CAPTURES_PER_CALL && ids.every(isInteger)
+        ? { method, ids }
+        : undefined;
     }
     case 'clear':
     case 'flush':
@@ -230,6 +257,29 @@ export function parseStats(value: unknown): HistoryStats | undefined {
     isCount(malformed)
     ? { transactions, requestsWritten, tunnelsWritten, pending, dropped, malformed }
     : undefined;
+}
+
+/** A reply's value for `detail`: the detail, null for a request not kept, undefined if neither. */
+export function parseDetail(value: unknown): HistoryDetail | null | undefined {
+  if (value === null) return null;
+  if (!isFields(value)) return undefined;
+  const row = parseHistoryRow(value['row']);
+  const capture = value['capture'] === null ? null : parseCapture(value['capture']);
+  return row === undefined || capture === undefined ? undefined : { row, capture };
+}
+
+/** A reply's value for `captures`: `[request id, capture]` pairs, as a map. */
+export function parseCaptureMap(value: unknown): Map<number, Capture> | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const captures = new Map<number, Capture>();
+  for (const pair of value) {
+    if (!isPair(pair)) return undefined;
+    const [id, item] = pair;
+    const capture = parseCapture(item);
+    if (!isInteger(id) || capture === undefined) return undefined;
+    captures.set(id, capture);
+  }
+  return captures;
 }
 
 /** For replies that carry nothing (`clear`, `flush`, `close`, `setPricing`). */

@@ -1,5 +1,6 @@
 // Retention: whole local days older than the kept span are deleted, then whole oldest days until
-// the file is under its size cap; freed pages go back to the file system by incremental vacuum.
+// the file is under its size cap; inspector captures go sooner, after their own hours (a request
+// deleted takes its capture along). Freed pages go back to the file system by incremental vacuum.
 
 import type { DatabaseSync } from 'node:sqlite';
 import { firstKeptDay } from '../usage/totals.js';
@@ -8,6 +9,8 @@ import { inTransaction } from './transaction.js';
 /** Days kept by default, and the file's default size cap in MB (2^20 bytes). */
 export const DEFAULT_RETENTION_DAYS = 90;
 export const DEFAULT_MAX_MB = 500;
+/** Hours an inspector capture is kept by default (config `inspector.retention_hours`). */
+export const DEFAULT_CAPTURE_RETENTION_HOURS = 24;
 
 export interface PruneLimits {
   /** Days kept, today included. Default DEFAULT_RETENTION_DAYS. */
@@ -110,4 +113,15 @@ function nextDay(day: string): string {
   const [year, month, date] = day.split('-').map(Number);
   const next = new Date(Date.UTC(year ?? 0, (month ?? 1) - 1, (date ?? 1) + 1));
   return next.toISOString().slice(0, 10);
+}
+
+/**
+ * Deletes the captures of requests made before `hours` before `now` (ms since the epoch) and
+ * gives their space back; returns how many went. Throws what SQLite throws.
+ */
+export function pruneCaptures(db: DatabaseSync, now: number, hours: number): number {
+  const before = now - hours * 3_600_000;
+  const deleted = Number(db.prepare('DELETE FROM captures WHERE time < ?').run(before).changes);
+  if (deleted > 0) compact(db);
+  return deleted;
 }

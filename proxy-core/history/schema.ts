@@ -91,6 +91,27 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   `,
+  `
+  -- What the request inspector kept of a request (issue 17): headers as JSON [[name, value], …]
+  -- with credentials redacted, bodies as text. A body's three columns are all null when there
+  -- was none; its text alone is null when it was not text. Deleted with its request (node:sqlite
+  -- enforces foreign keys), and on its own after inspector.retention_hours.
+  CREATE TABLE captures (
+    request_id INTEGER PRIMARY KEY REFERENCES requests (id) ON DELETE CASCADE,
+    time INTEGER NOT NULL,
+    request_headers TEXT NOT NULL,
+    response_headers TEXT NOT NULL,
+    request_body TEXT,
+    request_bytes INTEGER,
+    request_truncated INTEGER,
+    response_body TEXT,
+    response_bytes INTEGER,
+    response_truncated INTEGER,
+    -- A stream's server-sent events as JSON [{"event", "data"}, …]; null for other responses.
+    events TEXT
+  );
+  CREATE INDEX captures_time ON captures (time);
+  `,
 ];
 
 /** The version this build writes: every migration applied. */

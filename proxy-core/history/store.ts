@@ -8,6 +8,7 @@
 //                          └──────────────── kept for the next try ◀──┘
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { Capture, HistoryDetail } from '../../shared/history.js';
 import type { Pricing } from '../../shared/pricing.js';
 import type { DayTotals, UsageSnapshot } from '../../shared/usage.js';
 import { isPassing, reasonOf, toFailureKind, writeProblem, type FailureKind } from './failure.js';
@@ -16,7 +17,15 @@ import { importUsage, type ImportResult } from './import.js';
 import { boundBatch, EMPTY_BATCH, joinBatches, sizeOf, type Batch } from './pending.js';
 import { openHistoryFile, setAside } from './open.js';
 import { inTransaction } from './transaction.js';
-import { compact, prune, type PruneLimits, type PruneResult } from './prune.js';
+import { capturesOf, detailOf } from './detail.js';
+import {
+  compact,
+  DEFAULT_CAPTURE_RETENTION_HOURS,
+  prune,
+  pruneCaptures,
+  type PruneLimits,
+  type PruneResult,
+} from './prune.js';
 import { parseHistoryRow, ROW_COLUMNS, type HistoryRow } from './row.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { dayTotalsOf, totalsOf, type HistoryTotals } from './sums.js';
@@ -32,8 +41,12 @@ export interface StoreOptions {
   /** See PruneLimits. */
   readonly retentionDays?: number;
   readonly maxMb?: number;
+  /** Hours inspector captures are kept (default 24). */
+  readonly captureRetentionHours?: number;
   readonly busyTimeoutMs?: number;
   readonly pendingLimit?: number;
+  /** Characters of captures kept in memory while the file cannot be written (see pending.ts). */
+  readonly pendingCaptureChars?: number;
   /** Rates for the `cost` column, at write time. */
   readonly pricing?: Pricing;
   /** One sentence per problem, naming the file. */
@@ -60,12 +73,24 @@ export interface Store {
   totals(filter: HistoryFilter): HistoryTotals;
   dayTotals(sinceDay: string): Record<string, DayTotals>;
   importUsage(snapshot: UsageSnapshot): ImportResult;
+  /** Request `id`'s row and its capture (null when none was kept); null when there is no row. */
+  detail(id: number): HistoryDetail | null;
+  /** The captures kept of the requests `ids` (at most MAX_CAPTURES_PER_CALL), by request id. */
+  captures(ids: readonly number[]): Map<number, Capture>;
   /**
    * Applies retention (the store's limits, overridden by `limits`). Maintenance: it never
    * throws; undefined when it could not run, the reason reported once.
    */
   prune(limits?: PruneLimits): PruneResult | undefined;
-  /** Deletes every request, tunnel and imported day (and rows waiting); the import stays done. */
+  /**
+   * Deletes the captures older than the retention hours; how many went. Maintenance, like
+   * prune(): never throws, undefined when it could not run.
+   */
+  pruneCaptures(): number | undefined;
+  /**
+   * Deletes every request, capture, tunnel and imported day (and rows waiting); the import stays
+   * done.
+   */
   clear(): void;
   setPricing(pricing: Pricing): void;
   stats(): StoreStats;
@@ -85,6 +110,7 @@ export function createStore(options: StoreOptions): Store {
   const now = options.now ?? Date.now;
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   const pendingLimit = options.pendingLimit ?? DEFAULT_PENDING_LIMIT;
+  const captureHours = options.captureRetentionHours ?? DEFAULT_CAPTURE_RETENTION_HOURS;
   const report = options.onProblem ?? ((): void => undefined);
   let pricing = options.pricing ?? {};
   let open: Connection | undefined;
@@ -92,6 +118,7 @@ export function createStore(options: StoreOptions): Store {
   let problem: FailureKind | 'newer' | undefined;
   let pending = EMPTY_BATCH;
   let droppedInEpisode = 0;
+  let capturesDroppedInEpisode = 0;
   const counters = { transactions: 0, requestsWritten: 0, tunnelsWritten: 0, dropped: 0 };
 
   const say = (kind: FailureKind | 'newer', message: string): void => {
@@ -150,13 +177,23 @@ export function createStore(options: StoreOptions): Store {
 
   // Keeps `rows` for the next try, the oldest beyond pendingLimit dropped (counted, and said).
   const keep = (rows: Batch): void => {
-    const { kept, dropped } = boundBatch(rows, pendingLimit);
+    const { kept, dropped, droppedCaptures } = boundBatch(
+      rows,
+      pendingLimit,
+      options.pendingCaptureChars,
+    );
     if (dropped > 0 && droppedInEpisode === 0) {
       report(
         `history: more than ${pendingLimit} rows are waiting for ${file}; the oldest are dropped`,
       );
     }
+    if (droppedCaptures > 0 && capturesDroppedInEpisode === 0) {
+      report(
+        `history: inspector captures waiting for ${file} passed their memory bound; the oldest are dropped (their requests are kept)`,
+      );
+    }
     droppedInEpisode += dropped;
+    capturesDroppedInEpisode += droppedCaptures;
     counters.dropped += dropped;
     pending = kept;
   };
@@ -169,6 +206,7 @@ export function createStore(options: StoreOptions): Store {
     }
     problem = undefined;
     droppedInEpisode = 0;
+    capturesDroppedInEpisode = 0;
   };
 
   const tryWrite = (batch: Batch): FailureKind | 'newer' | undefined => {
@@ -208,6 +246,20 @@ export function createStore(options: StoreOptions): Store {
       }
       return run(prepared);
     });
+
+  // Maintenance (retention) never throws: a failure is said once, a damaged file set aside.
+  const maintaining = <T>(what: string, run: (db: DatabaseSync) => T): T | undefined => {
+    const connected = connect();
+    if (typeof connected === 'string') return undefined;
+    try {
+      return run(connected.db);
+    } catch (err) {
+      const kind = toFailureKind(err);
+      if (kind === 'corrupt') recoverFrom(err);
+      else say(kind, `history: ${what} could not run on ${file} (${reasonOf(err)})`);
+      return undefined;
+    }
+  };
 
   connect();
 
@@ -265,27 +317,26 @@ export function createStore(options: StoreOptions): Store {
     totals: (filter) => using((db) => totalsOf(db, filter)),
     dayTotals: (sinceDay) => using((db) => dayTotalsOf(db, sinceDay)),
     importUsage: (snapshot) => using((db) => importUsage(db, snapshot, now())),
-    prune(limits = {}) {
-      const connected = connect();
-      if (typeof connected === 'string') return undefined;
-      try {
-        return prune(connected.db, new Date(now()), {
+    detail: (id) => using((db) => detailOf(db, id)),
+    captures: (ids) => using((db) => capturesOf(db, ids)),
+    prune: (limits = {}) =>
+      maintaining('retention', (db) =>
+        prune(db, new Date(now()), {
           ...(options.retentionDays === undefined ? {} : { retentionDays: options.retentionDays }),
           ...(options.maxMb === undefined ? {} : { maxMb: options.maxMb }),
           ...limits,
-        });
-      } catch (err) {
-        const kind = toFailureKind(err);
-        if (kind === 'corrupt') recoverFrom(err);
-        else say(kind, `history: retention could not run on ${file} (${reasonOf(err)})`);
-        return undefined;
-      }
-    },
+        }),
+      ),
+    pruneCaptures: () =>
+      maintaining('capture retention', (db) => pruneCaptures(db, now(), captureHours)),
     clear() {
       pending = EMPTY_BATCH;
       using((db) => {
         inTransaction(db, () => {
-          db.exec('DELETE FROM requests; DELETE FROM tunnels; DELETE FROM imported_days;');
+          // Captures first, as a whole table: not one cascaded delete per request.
+          db.exec(
+            'DELETE FROM captures; DELETE FROM requests; DELETE FROM tunnels; DELETE FROM imported_days;',
+          );
         });
         compact(db);
       });

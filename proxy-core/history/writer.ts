@@ -1,10 +1,12 @@
-// Writing one batch: its exchanges and tunnels in one transaction through two prepared
-// statements made once per connection, each row's local day and cost worked out on the way.
+// Writing one batch: its exchanges (each with its inspector capture, if any) and tunnels in one
+// transaction through statements prepared once per connection, each row's local day and cost
+// worked out on the way.
 
 import type { DatabaseSync } from 'node:sqlite';
 import { costAt, priceOf, type ModelPrice, type Pricing } from '../../shared/pricing.js';
 import type { RequestRecord } from '../../shared/snapshot.js';
 import { dayKey } from '../usage/totals.js';
+import { INSERT_CAPTURE, toCaptureParams } from './capture.js';
 import type { Batch } from './pending.js';
 import { inTransaction } from './transaction.js';
 import { INSERT_REQUEST, INSERT_TUNNEL, toRequestParams, toTunnelParams } from './row.js';
@@ -20,6 +22,7 @@ export interface Writer {
 export function createWriter(db: DatabaseSync, pricing: Pricing): Writer {
   const insertRequest = db.prepare(INSERT_REQUEST);
   const insertTunnel = db.prepare(INSERT_TUNNEL);
+  const insertCapture = db.prepare(INSERT_CAPTURE);
   const prices = new Map<string, Readonly<ModelPrice> | null>();
   // The day key is worked out once per local day, not once per row.
   let day = '';
@@ -47,10 +50,16 @@ export function createWriter(db: DatabaseSync, pricing: Pricing): Writer {
   };
 
   return {
-    write({ requests, tunnels }) {
+    write({ requests, tunnels, captures }) {
       inTransaction(db, () => {
         for (const record of requests) {
-          insertRequest.run(...toRequestParams(record, dayOf(record.time), costOf(record)));
+          const { lastInsertRowid } = insertRequest.run(
+            ...toRequestParams(record, dayOf(record.time), costOf(record)),
+          );
+          const capture = captures?.get(record);
+          if (capture !== undefined) {
+            insertCapture.run(...toCaptureParams(lastInsertRowid, record.time, capture));
+          }
         }
         for (const tunnel of tunnels) {
           insertTunnel.run(...toTunnelParams(tunnel, dayOf(tunnel.time)));

@@ -28,6 +28,7 @@ import type { Agents } from './agents.js';
 import type { Origins } from './attribution.js';
 import type { History } from '../history/history.js';
 import { serveHistory } from './history-endpoint.js';
+import type { InspectorSetting } from '../observe/inspect.js';
 import { clientOf } from '../observe/client.js';
 import { refusedContext, type Exchange, type ExchangeContext } from './exchange.js';
 import { toOutgoing } from './outgoing.js';
@@ -55,6 +56,8 @@ export interface Routing {
   readonly user: string | null;
   /** Where finished exchanges and tunnels are kept, and /_memex/history reads; null: none. */
   readonly history: History | null;
+  /** What the request inspector keeps with history, or null (inspector or history off). */
+  readonly inspector: InspectorSetting | null;
 }
 
 /** Handles one HTTP request (everything but CONNECT). */
@@ -179,7 +182,10 @@ function serveInternal(
   }
 }
 
-function contextOf(decision: Route, { timeouts, user, history }: Routing): ExchangeContext {
+function contextOf(
+  decision: Route,
+  { timeouts, user, history, inspector }: Routing,
+): ExchangeContext {
   switch (decision.kind) {
     case 'reverse':
       return {
@@ -189,6 +195,7 @@ function contextOf(decision: Route, { timeouts, user, history }: Routing): Excha
         timeouts,
         user,
         history,
+        inspector,
       };
     case 'forward':
       return {
@@ -198,6 +205,7 @@ function contextOf(decision: Route, { timeouts, user, history }: Routing): Excha
         timeouts,
         user,
         history,
+        inspector,
       };
     case 'internal':
     case 'reject':

@@ -15,6 +15,7 @@ import type { UsageOutcome } from '../usage/outcome.js';
 import { clientOf, sessionOf } from '../observe/client.js';
 import { ConnectionOrigin } from './attribution.js';
 import type { HistorySink } from '../history/history.js';
+import { Inspection, type InspectorSetting } from '../observe/inspect.js';
 
 /** What the stages after routing know about a request; built once per request. */
 export interface ExchangeContext {
@@ -28,6 +29,8 @@ export interface ExchangeContext {
   readonly user: string | null;
   /** Where the finished exchange is kept (history on), or null. */
   readonly history: HistorySink | null;
+  /** What the request inspector keeps of the exchange (inspector and history on), or null. */
+  readonly inspector: InspectorSetting | null;
 }
 
 /** The context of a request refused before it was routed to anything. */
@@ -39,6 +42,7 @@ export function refusedContext(path: string): ExchangeContext {
     timeouts: DEFAULT_CONFIG.timeouts,
     user: null,
     history: null,
+    inspector: null,
   };
 }
 
@@ -95,6 +99,7 @@ export class Exchange extends ServerResponse {
     this.#bytesInAt = socket.bytesRead;
     this.#bytesOutAt = socket.bytesWritten;
     stats.requestStarted();
+    if (context.inspector !== null) this.inspection = new Inspection(context.inspector);
     this.once('close', recordExchange);
   }
 
@@ -107,6 +112,9 @@ export class Exchange extends ServerResponse {
   readonly firstByte = (): void => {
     this.#firstByteAt = performance.now();
   };
+
+  /** What the inspector keeps while the exchange relays; set only while the inspector is on. */
+  inspection: Inspection | undefined = undefined;
 
   /** The upstream's response, whose head's limits are read when the exchange is recorded. */
   limitsHead: IncomingMessage | undefined = undefined;
@@ -188,13 +196,15 @@ export class Exchange extends ServerResponse {
     const pending = origin.origin === undefined;
     stats.requestEnded(record, pending);
     const history = context.history;
+    const capture = this.inspection?.toCapture(this.req);
+    this.inspection = undefined;
     if (pending) {
       origin.whenKnown(() => {
         const attributed = { ...record, ...this.who() };
         stats.requestAttributed(record, attributed);
-        history?.add(attributed);
+        history?.add(attributed, capture);
       });
-    } else history?.add(record);
+    } else history?.add(record, capture);
     this.#stats = undefined;
   }
 

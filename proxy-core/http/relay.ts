@@ -56,6 +56,7 @@ export function relay(
   });
   if (onUpgrade === undefined) {
     req.pipe(upstream);
+    res.inspection?.readRequest(req);
     return;
   }
   upstream.once('upgrade', onUpgrade);

@@ -241,6 +241,11 @@ function compile(config: Config, listener: Listener, history: History | null): R
     origins: config.attribution.processes ? listener.originsOn : listener.originsOff,
     user: exposed && config.auth !== null ? config.auth.username : null,
     history,
+    // Captures live in history: without it there is nowhere to keep one.
+    inspector:
+      history !== null && config.inspector.enabled
+        ? { maxBodyBytes: config.inspector.max_body_kb * 1024 }
+        : null,
   };
 }
 

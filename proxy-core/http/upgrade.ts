@@ -88,6 +88,7 @@ function spliceSockets(
     return;
   }
   res.upgraded();
+  res.inspection?.upgraded(response);
   readHeadLimits(response, res, Date.now());
   stats.webSocketOpened();
   open.add(client);

@@ -1,7 +1,8 @@
 // What memex reads off a response after relaying it: observers attached once the response head
 // is in and pipe() is writing the body to the client, so each sees a chunk only after the client
 // has been sent it. Observing never delays, alters or fails the relay. Today: the rate limits
-// in the head (one pass over its raw headers), the time to the first body byte, token usage.
+// in the head (one pass over its raw headers), the time to the first body byte, token usage,
+// and, while the inspector is on, the head and body it keeps (inspect.ts).
 
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -35,6 +36,7 @@ function credentialEntry(credential: string): Credential {
 /** Attaches the observers `res`'s context calls for to the upstream `response`. */
 export function observeResponse(response: IncomingMessage, res: Exchange): void {
   response.once('data', res.firstByte);
+  res.inspection?.readResponse(response);
   // Limits are read when the exchange is recorded, after the client has had the whole response:
   // parsing a head's 20-odd limit headers is work the reply must not wait for.
   res.limitsHead = response;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { DEFAULT_CONFIG, type Config } from '../../../proxy-core/config/config.js';
 import { dayKey } from '../../../proxy-core/usage/totals.js';
+import { parseCaptureMap, parseDetail } from '../../../proxy-core/history/protocol.js';
 import { send } from '../../helpers/client.js';
 import { forkWorker, type Worker } from '../../helpers/process-worker.js';
 import { startUpstream } from '../../helpers/servers.js';
@@ -51,6 +52,7 @@ async function setUp(
     upstreams: { anthropic: upstream.url },
     attribution: { processes: false },
     history: { ...DEFAULT_CONFIG.history, path: join(dir, 'history.db') },
+    inspector: { ...DEFAULT_CONFIG.inspector, enabled: true },
   };
   return { config, seed, today };
 }
@@ -93,11 +95,21 @@ test('usage.json is imported once; today carries on from the database across res
     call: { method: 'query', filter: { limit: 10 } },
   });
   const page = await first.worker.next('history-reply', (m) => m.id === 7);
-  const rows = (page.value as { rows: { path: string; input: number; output: number }[] }).rows;
+  const rows = (
+    page.value as { rows: { id: number; path: string; input: number; output: number }[] }
+  ).rows;
   assert.deepEqual(
     rows.map((row) => [row.path, row.input, row.output]),
     [['/anthropic/v1/messages', 11, 7]],
   );
+  const rowId = rows[0]?.id ?? -1;
+  await first.worker.send({ type: 'history', id: 10, call: { method: 'detail', id: rowId } });
+  const detail = await first.worker.next('history-reply', (m) => m.id === 10);
+  const capture = parseDetail(detail.value)?.capture;
+  assert.equal(capture?.responseBody?.text, MESSAGE);
+  await first.worker.send({ type: 'history', id: 11, call: { method: 'captures', ids: [rowId] } });
+  const captures = await first.worker.next('history-reply', (m) => m.id === 11);
+  assert.deepEqual([...(parseCaptureMap(captures.value)?.keys() ?? [])], [rowId]);
   await first.worker.send({ type: 'history', id: 8, call: { method: 'totals', filter: {} } });
   const totals = await first.worker.next('history-reply', (m) => m.id === 8);
   const models = (totals.value as { models: { key: string; requests: number }[] }).models;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { TunnelInput } from '../../../proxy-core/history/record.js';
+import type { Capture } from '../../../shared/history.js';
 import type { RequestRecord } from '../../../shared/snapshot.js';
 
 // Per test, what must be closed before its folders go: after-hooks run in the order they were
@@ -128,5 +129,25 @@ export function problems(): {
     onProblem: (message) => {
       messages.push(message);
     },
+  };
+}
+
+/** An inspector capture: a JSON request, an SSE response with its events, headers redacted. */
+export function capture(fields: Partial<Capture> = {}): Capture {
+  return {
+    requestHeaders: [
+      ['Host', 'api.anthropic.com'],
+      ['x-api-key', '[redacted]'],
+      ['Content-Type', 'application/json'],
+    ],
+    responseHeaders: [['content-type', 'text/event-stream']],
+    requestBody: { text: '{"model":"claude-sonnet-4-5"}', bytes: 29, truncated: false },
+    responseBody: {
+      text: 'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+      bytes: 51,
+      truncated: false,
+    },
+    events: [{ event: 'message_stop', data: '{"type":"message_stop"}' }],
+    ...fields,
   };
 }

@@ -20,7 +20,7 @@ test('a batch over the limit keeps its newest rows, requests and tunnels by time
 
 test('a batch within the limit is kept whole; joining keeps each list’s order', () => {
   const batch = { requests: [record({ time: 1 })], tunnels: [tunnel({ time: 2 })] };
-  assert.deepEqual(boundBatch(batch, 2), { kept: batch, dropped: 0 });
+  assert.deepEqual(boundBatch(batch, 2), { kept: batch, dropped: 0, droppedCaptures: 0 });
   const joined = joinBatches(batch, { requests: [record({ time: 3 })], tunnels: [] });
   assert.deepEqual(
     joined.requests.map((row) => row.time),

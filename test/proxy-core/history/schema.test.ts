@@ -12,13 +12,28 @@ import {
 } from '../../../proxy-core/history/schema.js';
 import { openHistoryFile } from '../../../proxy-core/history/open.js';
 import { createStore } from '../../../proxy-core/history/store.js';
-import { closeFirst, problems, record, sqlite, sqliteValue, tempHistoryFile } from './fixtures.js';
+import {
+  capture,
+  closeFirst,
+  problems,
+  record,
+  sqlite,
+  sqliteValue,
+  tempHistoryFile,
+} from './fixtures.js';
 
 /**
  * Rows a file at version N holds before it is migrated to N+1, as SQL valid at version N.
  * Version 0 is a new, empty file. A new migration needs an entry here for the version before it.
  */
-const SEEDS: readonly string[] = [''];
+const SEEDS: readonly string[] = [
+  '',
+  `INSERT INTO requests (time, day, method, host, path, schema, status, complete, duration_ms,
+     bytes_in, bytes_out) VALUES (1, '2025-01-01', 'POST', 'h', '/v1/messages', 'anthropic', 200,
+     1, 5, 10, 20);
+   INSERT INTO tunnels (time, day, host, schema, bytes_in, bytes_out, duration_ms, client)
+     VALUES (1, '2025-01-01', 'h', 'unknown', 1, 2, 3, 'curl');`,
+];
 
 function tablesAndColumns(db: DatabaseSync): unknown {
   const objects = db
@@ -111,6 +126,7 @@ test('a new file is WAL, synchronous NORMAL, a busy timeout, incremental auto-va
     .all()
     .map((row) => row['name']);
   assert.deepEqual(indexes, [
+    'captures_time',
     'requests_client',
     'requests_day_model',
     'requests_day_schema',
@@ -161,4 +177,35 @@ test('a file from a newer memex is left untouched, said once, and nothing is wri
   assert.throws(() => store.query({}), /cannot be read now/);
   store.close();
   assert.deepEqual(readFileSync(file), bytes);
+});
+
+test('a version 1 file opened by this build gains the captures table and keeps its rows', (t) => {
+  const file = tempHistoryFile(t);
+  mkdirSync(dirname(file), { recursive: true });
+  const old = new DatabaseSync(file);
+  migrate(old, 1);
+  old.exec(SEEDS[1] ?? '');
+  old.close();
+  assert.equal(sqliteValue(file, 'PRAGMA user_version'), 1);
+
+  const store = createStore({ file, retentionDays: 100_000 });
+  closeFirst(t, () => {
+    store.close();
+  });
+  store.insert({
+    requests: [record({ time: Date.now() })],
+    tunnels: [],
+    captures: new Map(),
+  });
+  const written = record({ time: Date.now() });
+  store.insert({ requests: [written], tunnels: [], captures: new Map([[written, capture()]]) });
+  store.close();
+  assert.equal(sqliteValue(file, 'PRAGMA user_version'), SCHEMA_VERSION);
+  assert.deepEqual(sqlite(file, 'SELECT id, path FROM requests ORDER BY id'), [
+    { id: 1, path: '/v1/messages' },
+    { id: 2, path: '/v1/messages' },
+    { id: 3, path: '/v1/messages' },
+  ]);
+  assert.equal(sqliteValue(file, 'SELECT count(*) FROM tunnels'), 1);
+  assert.deepEqual(sqlite(file, 'SELECT request_id FROM captures'), [{ request_id: 3 }]);
 });
