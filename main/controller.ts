@@ -113,6 +113,7 @@ export function createController(options: ControllerOptions): Controller {
     platform: options.platform,
     usageToday: usageToday(),
     pricing: config?.pricing ?? {},
+    inspector: config?.inspector.enabled ?? false,
   });
   const render = (): void => {
     options.render(state());

@@ -33,6 +33,8 @@ export interface TrayState {
   readonly usageToday: DayTotals | null;
   /** The config's prices, for today's cost in the tooltip; `{}` when none. */
   readonly pricing: Pricing;
+  /** The request inspector records headers and bodies (inspector.enabled). */
+  readonly inspector?: boolean;
 }
 
 /** What the menu's items do; main wires them to the supervisor, clipboard, window and settings. */
@@ -143,6 +145,9 @@ export function menuTemplate(state: TrayState, actions: TrayActions): MenuItemCo
   if (status.kind === 'failed' && status.code !== 'PORT_IN_USE' && status.reason.includes('\n')) {
     for (const line of status.reason.split('\n').slice(1, 4))
       items.push({ label: line, enabled: false });
+  }
+  if (state.inspector === true) {
+    items.push({ label: 'Inspector on: bodies are being recorded', enabled: false });
   }
   const issue = state.configError?.issues[0];
   if (state.configError !== null && issue !== undefined) {

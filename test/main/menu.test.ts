@@ -512,3 +512,10 @@ test('no client lines while no client is busy today', () => {
     labels(menuTemplate(state({ stats: snapshot() }), recorder().actions)),
   );
 });
+
+test('the inspector says it is recording, right under the status line, only while on', () => {
+  const on = labels(menuTemplate(state({ inspector: true }), recorder().actions));
+  assert.equal(on[1], 'Inspector on: bodies are being recorded');
+  const off = labels(menuTemplate(state(), recorder().actions));
+  assert.equal(off.includes('Inspector on: bodies are being recorded'), false);
+});
