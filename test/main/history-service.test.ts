@@ -56,6 +56,7 @@ function fakeWorker(count: number): {
     calls,
     call(call) {
       calls.push(call);
+      if (call.method === 'captures') return Promise.resolve([]);
       if (call.method !== 'query') return Promise.resolve({ days: [], models: [] });
       const start = call.filter.cursor === undefined ? 0 : Number(call.filter.cursor);
       const end = Math.min(start + 2, all.length);
@@ -123,6 +124,10 @@ test('JSON and HAR exports are one document each; a cancelled export writes noth
   assert.equal(har.log.version, '1.2');
   assert.equal(har.log.creator.name, 'memex');
   assert.equal(har.log.entries.length, 3);
+  assert.deepEqual(
+    worker.calls.filter((call) => call.method === 'captures'),
+    [{ method: 'captures', ids: [3, 2, 1] }],
+  );
   assert.equal(har.log.entries[0]?.request.url, 'https://api.anthropic.com/anthropic/v1/messages');
   chosen = null;
   assert.equal(await service.export({}, 'csv'), null);
