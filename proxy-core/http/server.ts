@@ -19,6 +19,7 @@ import { createCredentialCheck } from './credentials.js';
 import { guardedLookup, isSelf, ownAddresses } from './destinations.js';
 import { handleConnect, handleRequest, handleUpgrade, type Routing } from './dispatch.js';
 import { Exchange } from './exchange.js';
+import { createTokenCheck } from './metrics-endpoint.js';
 import { sendRawError } from './reply.js';
 import { toRouteTable } from './route.js';
 import { isWebSocketUpgrade } from './upgrade.js';
@@ -241,6 +242,7 @@ function compile(config: Config, listener: Listener, history: History | null): R
     origins: config.attribution.processes ? listener.originsOn : listener.originsOff,
     user: exposed && config.auth !== null ? config.auth.username : null,
     history,
+    metricsToken: config.metrics.token === null ? null : createTokenCheck(config.metrics.token),
   };
 }
 
