@@ -1,7 +1,7 @@
 // A real Prometheus (Debian's prometheus package) scraping a memex every second: its config and
 // data in a temporary directory, started on port 0 (its "Listening on" line says which port it
 // got, so no port is picked first and listened on later), stopped by its PID when the test ends.
-// Its HTTP API is read for targets and queries, waiting on its state in bounded loops.
+// Its HTTP API is read for readiness, targets and queries, waiting on its state in bounded loops.
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -78,7 +78,14 @@ export async function startPrometheus(
       reject(new Error(`Prometheus exited (${String(code)}):\n${log}`));
     });
   });
-  return { url: `http://127.0.0.1:${listening}` };
+  const url = `http://127.0.0.1:${listening}`;
+  // It listens before its storage is open, answering 503 until then.
+  await until('Prometheus to be ready', async () => {
+    const response = await fetch(`${url}/-/ready`);
+    await response.arrayBuffer();
+    return response.ok ? true : undefined;
+  });
+  return { url };
 }
 
 /** Waits until Prometheus's one target has been scraped and is up; its last error otherwise. */
