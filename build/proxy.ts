@@ -2,7 +2,8 @@
 // a utility process, each into one CommonJS file in dist/bin/. One file loads faster and smaller
 // than ~30 ES modules: Node's ES module loader alone costs ~13 MiB of RSS and ~20 ms at start,
 // which is most of the gap to the idle-memory and spawn targets (README, Performance). Dependencies
-// are bundled too; the YAML and TOML parsers stay lazy (loaded only when a config file is read).
+// are bundled too; the YAML and TOML parsers stay lazy (loaded only when a config file is read), and
+// so does prom-client (loaded on the first /_memex/metrics scrape).
 // Run by `npm run build` after tsc.
 
 import { chmod, mkdir } from 'node:fs/promises';
@@ -35,7 +36,7 @@ export async function buildProxy(outDir = `${ROOT}dist/bin`): Promise<void> {
       define: { 'import.meta.url': 'importMetaUrl' },
       banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
       // Loaded from node_modules on first use, so their code is not even read at start.
-      external: ['yaml', 'smol-toml'],
+      external: ['yaml', 'smol-toml', 'prom-client'],
       legalComments: 'none',
       logLevel: 'warning',
     });

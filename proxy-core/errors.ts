@@ -23,7 +23,9 @@ export type ProxyErrorCode =
   | 'PROXY_AUTH_REQUIRED'
   | 'LOOP_DETECTED'
   | 'HISTORY_OFF'
-  | 'HISTORY_UNAVAILABLE';
+  | 'HISTORY_UNAVAILABLE'
+  | 'METRICS_TOKEN_REQUIRED'
+  | 'METRICS_UNAVAILABLE';
 
 const STATUS: Readonly<Record<ProxyErrorCode, number>> = {
   UPSTREAM_REFUSED: 502,
@@ -45,6 +47,8 @@ const STATUS: Readonly<Record<ProxyErrorCode, number>> = {
   LOOP_DETECTED: 508,
   HISTORY_OFF: 404,
   HISTORY_UNAVAILABLE: 503,
+  METRICS_TOKEN_REQUIRED: 401,
+  METRICS_UNAVAILABLE: 503,
 };
 
 const ERRNO: Readonly<Record<string, ProxyErrorCode>> = {

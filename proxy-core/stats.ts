@@ -13,6 +13,7 @@ import type { LimitsReading } from '../shared/limits.js';
 import { AccountLimitsBook } from './observe/accounts.js';
 import { ErrorBook } from './observe/errors.js';
 import { LatencyBook, tokensPerSecond } from './observe/latency.js';
+import { MetricsBook } from './observe/metrics.js';
 import { WhoBook, type TunnelSeen } from './observe/who.js';
 import type { Pricing } from '../shared/pricing.js';
 import { dayKey, UsageTotals } from './usage/totals.js';
@@ -49,6 +50,8 @@ export interface Stats {
   setPricing(pricing: Pricing): void;
   /** Increases whenever anything changes, so a reader can skip unchanged snapshots. */
   readonly version: number;
+  /** The counters /_memex/metrics exposes, fed here with every exchange and tunnel counted. */
+  readonly metrics: MetricsBook;
   snapshot(): StatsSnapshot;
 }
 
@@ -70,6 +73,7 @@ export function createStats(now: () => number = Date.now): Stats {
   const accounts = new AccountLimitsBook();
   const errors = new ErrorBook();
   const who = new WhoBook();
+  const metrics = new MetricsBook();
   // The day key is computed once per day, not once per request.
   let today = '';
   let tomorrowAt = 0;
@@ -102,6 +106,7 @@ export function createStats(now: () => number = Date.now): Stats {
         latency.add(outcome.model, time, record.ttfbMs, first, rate);
       }
     }
+    metrics.request(record);
     ring[ringNext] = record;
     ringNext = (ringNext + 1) % RECENT_LIMIT;
     version++;
@@ -147,6 +152,7 @@ export function createStats(now: () => number = Date.now): Stats {
     tunnelOpened(host, schema) {
       tunnels.total++;
       tunnels.active++;
+      metrics.tunnel(host);
       const key = byHost.has(host) || byHost.size < TUNNEL_HOST_LIMIT ? host : OTHER_HOSTS;
       // '(other)' gathers hosts of every schema, so it cannot take the first one's.
       const label = key === host ? schema : 'unknown';
@@ -168,6 +174,7 @@ export function createStats(now: () => number = Date.now): Stats {
     },
     setPricing(pricing) {
       who.setPricing(pricing);
+      metrics.setPricing(pricing);
     },
     tunnelFailed() {
       tunnels.failed++;
@@ -176,6 +183,7 @@ export function createStats(now: () => number = Date.now): Stats {
     get version() {
       return version;
     },
+    metrics,
     snapshot() {
       const time = now();
       const recent: RequestRecord[] = [];

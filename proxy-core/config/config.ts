@@ -72,6 +72,17 @@ export interface InspectorConfig {
   readonly retention_hours: number;
 }
 
+/** `/_memex/metrics`, the Prometheus endpoint. */
+export interface MetricsConfig {
+  /**
+   * A bearer token scrapers must send (`Authorization: Bearer <token>`) for /_memex/metrics.
+   * When set, a valid token is all a scrape needs, on a listener beyond loopback too (no proxy
+   * credentials), and nothing else opens /_memex/metrics; the token opens no other endpoint and
+   * no route. Default null: /_memex/metrics is served as /_memex/stats is.
+   */
+  readonly token: string | null;
+}
+
 /** Everything memex-proxy runs on. */
 export interface Config {
   /**
@@ -103,6 +114,7 @@ export interface Config {
   readonly attribution: Attribution;
   readonly history: HistoryConfig;
   readonly inspector: InspectorConfig;
+  readonly metrics: MetricsConfig;
 }
 
 // One route per API the four coding agents talk to: Claude Code, Codex and the SDKs on the API
@@ -133,6 +145,7 @@ export const DEFAULT_CONFIG: Config = {
   attribution: { processes: true },
   history: { path: null, retention_days: 90, max_mb: 500 },
   inspector: { enabled: false, max_body_kb: 256, retention_hours: 24 },
+  metrics: { token: null },
 };
 
 /**

@@ -11,6 +11,7 @@ import {
   type Config,
   type HistoryConfig,
   type InspectorConfig,
+  type MetricsConfig,
   type Notify,
 } from './config.js';
 
@@ -35,6 +36,7 @@ export const CONFIG_KEYS = [
   'attribution',
   'history',
   'inspector',
+  'metrics',
 ] as const;
 const PRICE_KEYS = [
   'input_per_mtok',
@@ -125,6 +127,8 @@ export function toConfig(
     value['history'] === undefined ? base.history : checkHistory(value['history'], report);
   const inspector =
     value['inspector'] === undefined ? base.inspector : checkInspector(value['inspector'], report);
+  const metrics =
+    value['metrics'] === undefined ? base.metrics : checkMetrics(value['metrics'], report);
   if (issues.length > 0) throw new ConfigError('CONFIG_INVALID', file, issues);
   return {
     host,
@@ -138,6 +142,7 @@ export function toConfig(
     attribution,
     history,
     inspector,
+    metrics,
   };
 }
 
@@ -182,6 +187,28 @@ function checkInspector(value: unknown, report: Report): InspectorConfig {
     max_body_kb: wholeAtLeast(value, 'inspector', 'max_body_kb', 1, defaults, report),
     retention_hours: wholeAtLeast(value, 'inspector', 'retention_hours', 1, defaults, report),
   };
+}
+
+const METRICS_KEYS = ['token'] as const;
+// RFC 6750 §2.1: the characters a bearer token may be sent with.
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+function checkMetrics(value: unknown, report: Report): MetricsConfig {
+  if (!isPlainObject(value)) {
+    report(['metrics'], 'expected a mapping with token');
+    return DEFAULT_CONFIG.metrics;
+  }
+  checkKeys(value, ['metrics'], METRICS_KEYS, report);
+  const { token } = value;
+  if (token === undefined || token === null) return DEFAULT_CONFIG.metrics;
+  if (typeof token !== 'string' || !BEARER_TOKEN.test(token)) {
+    report(
+      ['metrics', 'token'],
+      'expected a bearer token: letters, digits and - . _ ~ + / (e.g. from openssl rand -hex 32)',
+    );
+    return DEFAULT_CONFIG.metrics;
+  }
+  return { token };
 }
 
 // A whole number ≥ `min` at `section.key`, or the default (reported) when it is anything else.

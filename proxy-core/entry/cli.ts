@@ -83,11 +83,13 @@ async function load(targets: WatchTargets, options: CliOptions): Promise<Resolve
   return { config: applyCliOptions(resolved.config, options), source: resolved.source };
 }
 
-// The password never reaches a terminal or a log.
+// The password and the metrics token never reach a terminal or a log.
 function redacted(config: Config): Config {
+  const metrics =
+    config.metrics.token === null ? config.metrics : { ...config.metrics, token: '(hidden)' };
   return config.auth === null
-    ? config
-    : { ...config, auth: { username: config.auth.username, password: '(hidden)' } };
+    ? { ...config, metrics }
+    : { ...config, metrics, auth: { username: config.auth.username, password: '(hidden)' } };
 }
 
 function announce(proxy: Proxy, source: string | null, config: Config): void {

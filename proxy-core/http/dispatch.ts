@@ -29,6 +29,8 @@ import type { Origins } from './attribution.js';
 import type { History } from '../history/history.js';
 import { serveHistory } from './history-endpoint.js';
 import type { InspectorSetting } from '../observe/inspect.js';
+import { serveMetrics, type TokenCheck } from './metrics-endpoint.js';
+import { checkRequest } from './gate.js';
 import { clientOf } from '../observe/client.js';
 import { refusedContext, type Exchange, type ExchangeContext } from './exchange.js';
 import { toOutgoing } from './outgoing.js';
@@ -58,6 +60,8 @@ export interface Routing {
   readonly history: History | null;
   /** What the request inspector keeps with history, or null (inspector or history off). */
   readonly inspector: InspectorSetting | null;
+  /** The bearer token /_memex/metrics asks for instead of proxy credentials; null: none. */
+  readonly metricsToken: TokenCheck | null;
 }
 
 /** Handles one HTTP request (everything but CONNECT). */
@@ -68,9 +72,14 @@ export function handleRequest(
   stats: Stats,
 ): void {
   const decision = route(req.url ?? '', routing.table);
-  const early = refuseRequest(req, routing.policy);
+  // With metrics.token set, the token is /_memex/metrics's one key (checked there) and stands in
+  // for proxy credentials, so a scraper on another host needs none; the gate applies as always.
+  const early =
+    decision.kind === 'internal' && decision.endpoint === 'metrics' && routing.metricsToken !== null
+      ? checkRequest(req, routing.policy.gate)
+      : refuseRequest(req, routing.policy);
   if (early === null && decision.kind === 'internal') {
-    serveInternal(req, res, decision, stats, routing.history);
+    serveInternal(req, res, decision, stats, routing);
     return;
   }
   const admitted = admit(res, decision, early, routing, stats);
@@ -163,7 +172,7 @@ function serveInternal(
   res: Exchange,
   { endpoint, pathname, query }: Extract<Route, { kind: 'internal' }>,
   stats: Stats,
-  history: History | null,
+  { history, metricsToken }: Routing,
 ): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendError(res, 'METHOD_NOT_ALLOWED', `${pathname} accepts GET only`);
@@ -178,6 +187,9 @@ function serveInternal(
       return;
     case 'history':
       void serveHistory(res, query, history);
+      return;
+    case 'metrics':
+      void serveMetrics(res, req.headers, stats, metricsToken);
       return;
   }
 }

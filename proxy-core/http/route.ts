@@ -51,7 +51,7 @@ export type Route =
     }
   | {
       readonly kind: 'internal';
-      readonly endpoint: 'stats' | 'health' | 'history';
+      readonly endpoint: 'stats' | 'health' | 'history' | 'metrics';
       readonly pathname: string;
       /** The query string without its `?` (the history endpoint's filters). */
       readonly query: string;
@@ -195,7 +195,12 @@ function routeOriginForm(url: string, table: RouteTable): Route {
 
   if (pathname.startsWith(INTERNAL_PREFIX)) {
     const endpoint = pathname.slice(INTERNAL_PREFIX.length);
-    if (endpoint === 'stats' || endpoint === 'health' || endpoint === 'history') {
+    if (
+      endpoint === 'stats' ||
+      endpoint === 'health' ||
+      endpoint === 'history' ||
+      endpoint === 'metrics'
+    ) {
       return {
         kind: 'internal',
         endpoint,
@@ -240,7 +245,7 @@ function noRoute(pathname: string, table: RouteTable): Route {
   for (const [path, upstream] of UNPREFIXED_EXAMPLES) {
     if (table.upstreams.has(upstream)) served.push(path);
   }
-  served.push('/_memex/stats', '/_memex/health', '/_memex/history');
+  served.push('/_memex/stats', '/_memex/health', '/_memex/history', '/_memex/metrics');
   return {
     kind: 'reject',
     code: 'NO_ROUTE',

@@ -19,6 +19,7 @@ import { createCredentialCheck } from './credentials.js';
 import { guardedLookup, isSelf, ownAddresses } from './destinations.js';
 import { handleConnect, handleRequest, handleUpgrade, type Routing } from './dispatch.js';
 import { Exchange } from './exchange.js';
+import { createTokenCheck } from './metrics-endpoint.js';
 import { sendRawError } from './reply.js';
 import { toRouteTable } from './route.js';
 import { isWebSocketUpgrade } from './upgrade.js';
@@ -246,6 +247,7 @@ function compile(config: Config, listener: Listener, history: History | null): R
       history !== null && config.inspector.enabled
         ? { maxBodyBytes: config.inspector.max_body_kb * 1024 }
         : null,
+    metricsToken: config.metrics.token === null ? null : createTokenCheck(config.metrics.token),
   };
 }
 

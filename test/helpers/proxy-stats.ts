@@ -71,6 +71,7 @@ export function createObservedStats(): { stats: Stats; events: EventEmitter } {
     get version() {
       return inner.version;
     },
+    metrics: inner.metrics,
     snapshot() {
       return inner.snapshot();
     },

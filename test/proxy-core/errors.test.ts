@@ -102,6 +102,8 @@ test('gives every code its standard status', () => {
     LOOP_DETECTED: 508,
     HISTORY_OFF: 404,
     HISTORY_UNAVAILABLE: 503,
+    METRICS_TOKEN_REQUIRED: 401,
+    METRICS_UNAVAILABLE: 503,
   };
   const codes = Object.keys(table) as ProxyErrorCode[];
   assert.deepEqual(Object.fromEntries(codes.map((code) => [code, toStatus(code)])), table);

@@ -52,6 +52,8 @@ inspector:
   enabled: true
   max_body_kb: 64
   retention_hours: 2
+metrics:
+  token: scrape-token-0123
 `;
   const toml = `host = "127.0.0.2"
 port = 9000
@@ -97,6 +99,9 @@ max_mb = 100
 enabled = true
 max_body_kb = 64
 retention_hours = 2
+
+[metrics]
+token = "scrape-token-0123"
 `;
   const expected = {
     host: '127.0.0.2',
@@ -130,9 +135,20 @@ retention_hours = 2
     attribution: { processes: false },
     history: { path: '/var/lib/memex/history.db', retention_days: 30, max_mb: 100 },
     inspector: { enabled: true, max_body_kb: 64, retention_hours: 2 },
+    metrics: { token: 'scrape-token-0123' },
   };
   assert.deepEqual(parseConfig(yaml, 'yaml', 'memex.yml'), expected);
   assert.deepEqual(parseConfig(toml, 'toml', 'memex.toml'), expected);
+});
+
+test('metrics.token takes any RFC 6750 token; null or left out asks for none', () => {
+  for (const token of ['abc', 'A-z0_9.~+/', 'YWJj==']) {
+    assert.deepEqual(parseConfig(`metrics:\n  token: "${token}"\n`, 'yaml', 'f').metrics, {
+      token,
+    });
+  }
+  assert.deepEqual(parseConfig('metrics:\n  token: null\n', 'yaml', 'f').metrics, { token: null });
+  assert.deepEqual(parseConfig('metrics: {}\n', 'yaml', 'f').metrics, { token: null });
 });
 
 test('keys left out keep their defaults and upstreams merge by name', () => {
@@ -178,8 +194,27 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
   [
     'yaml',
     'memex.yml',
+    'metrics:\n  token: "two words"\n',
+    'memex.yml:2:3: metrics.token: expected a bearer token: letters, digits and - . _ ~ + / (e.g. from openssl rand -hex 32)',
+  ],
+  [
+    'toml',
+    'memex.toml',
+    '[metrics]\ntoken = 42\n',
+    'memex.toml:2:1: metrics.token: expected a bearer token: letters, digits and - . _ ~ + / (e.g. from openssl rand -hex 32)',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'metrics:\n  tokn: abc\n',
+    'memex.yml:2:3: metrics.tokn: unknown key (did you mean "token"?); known keys: token',
+  ],
+  ['yaml', 'memex.yml', 'metrics: abc\n', 'memex.yml:1:1: metrics: expected a mapping with token'],
+  [
+    'yaml',
+    'memex.yml',
     'prot: 80\n',
-    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector',
+    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector, metrics',
   ],
   [
     'yaml',
@@ -234,7 +269,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'yaml',
     'memex.yml',
     '- 1\n- 2\n',
-    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector)',
+    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector, metrics)',
   ],
   [
     'yaml',
@@ -276,7 +311,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'toml',
     'memex.toml',
     'prot = 80\n',
-    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector',
+    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector, metrics',
   ],
   [
     'toml',

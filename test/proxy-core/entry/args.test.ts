@@ -30,6 +30,7 @@ const BASE: Config = {
   attribution: { processes: false },
   history: { path: '/var/lib/memex/history.db', retention_days: 30, max_mb: 100 },
   inspector: { enabled: true, max_body_kb: 64, retention_hours: 2 },
+  metrics: { token: 'scrape-token' },
 };
 
 test('parses no arguments into all-default options', () => {
@@ -250,6 +251,7 @@ test('lets flags win over the config, falsy values such as port 0 included', () 
     attribution: BASE.attribution,
     history: BASE.history,
     inspector: BASE.inspector,
+    metrics: BASE.metrics,
   });
 });
 

@@ -165,7 +165,7 @@ test('a running proxy reloads a saved config, keeps the last good one on a broke
   const error = await cli.line('stderr', /unknown key/);
   assert.equal(
     error,
-    `memex-proxy: ${file}:3:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector`,
+    `memex-proxy: ${file}:3:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector, metrics`,
   );
   await cli.line('stderr', /kept the last good config/);
   assert.equal(await bodyOf(url), 'upstream-b');
@@ -203,4 +203,19 @@ test('a changed host re-listens: the new listener is up before the old one close
   assert.ok(moved !== undefined);
   assert.equal(await bodyOf(moved), 'upstream-a');
   await assert.rejects(bodyOf(url), { code: 'ECONNREFUSED' });
+});
+
+test('--print-config hides the proxy password and the metrics token', async (t) => {
+  const { cwd, env } = await places(t);
+  await writeFile(
+    join(cwd, 'memex.yml'),
+    'auth:\n  username: ada\n  password: pw-SECRET-1\nmetrics:\n  token: tok-SECRET-2\n',
+  );
+  const result = await runToExit(t, process.execPath, [CLI, '--print-config'], { cwd, env });
+  assert.equal(result.code, 0, result.stderr);
+  const text = result.stdout.toString('utf8');
+  assert.equal(text.includes('SECRET'), false);
+  const printed = JSON.parse(text) as { auth: { password: string }; metrics: { token: string } };
+  assert.equal(printed.auth.password, '(hidden)');
+  assert.equal(printed.metrics.token, '(hidden)');
 });

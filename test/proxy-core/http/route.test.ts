@@ -15,7 +15,7 @@ const DEFAULT_NAMES: ReadonlySet<string> = new Set(['anthropic', 'openai']);
 type Route =
   | { kind: 'forward'; origin: string; path: string; schema: SchemaId }
   | { kind: 'reverse'; upstream: string; path: string; schema: SchemaId }
-  | { kind: 'internal'; endpoint: 'stats' | 'health' | 'history'; query: string }
+  | { kind: 'internal'; endpoint: 'stats' | 'health' | 'history' | 'metrics'; query: string }
   | {
       kind: 'reject';
       code: 'BAD_REQUEST' | 'NO_ROUTE' | 'LOOP_DETECTED';
@@ -207,10 +207,11 @@ test('rejects request targets that are neither a path nor an http(s) URL as BAD_
   });
 });
 
-test('answers /_memex/stats, /_memex/health and /_memex/history itself, with or without a query', () => {
+test('answers /_memex/stats, /_memex/health, /_memex/history and /_memex/metrics itself, with or without a query', () => {
   assertRoutes([
     ['/_memex/stats', { kind: 'internal', endpoint: 'stats', query: '' }],
     ['/_memex/health', { kind: 'internal', endpoint: 'health', query: '' }],
+    ['/_memex/metrics', { kind: 'internal', endpoint: 'metrics', query: '' }],
     ['/_memex/stats?pretty=1', { kind: 'internal', endpoint: 'stats', query: 'pretty=1' }],
     [
       '/_memex/history?since=1&format=csv',
@@ -377,7 +378,8 @@ test('answers an unknown path with NO_ROUTE whose message lists the configured r
     code: 'NO_ROUTE',
     message:
       'no route for /v1/models: memex serves /anthropic/…, /openai/…, /v1/messages, ' +
-      '/v1/chat/completions, /v1/responses, /_memex/stats, /_memex/health, /_memex/history; as a forward proxy ' +
+      '/v1/chat/completions, /v1/responses, /_memex/stats, /_memex/health, /_memex/history, ' +
+      '/_memex/metrics; as a forward proxy ' +
       'it takes absolute URLs (HTTP_PROXY) and CONNECT (HTTPS_PROXY)',
     path: '/v1/models',
   });
@@ -391,7 +393,7 @@ test('answers an unknown path with NO_ROUTE whose message lists the configured r
   assert.ok(none.kind === 'reject');
   assert.match(
     none.message,
-    /^no route for \/nope: memex serves \/_memex\/stats, \/_memex\/health, \/_memex\/history; /,
+    /^no route for \/nope: memex serves \/_memex\/stats, \/_memex\/health, \/_memex\/history, \/_memex\/metrics; /,
   );
 });
 
