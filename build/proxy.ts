@@ -18,6 +18,8 @@ export const PROXY_BUNDLES = {
   'proxy-core/entry/worker.ts': 'proxy-worker.cjs',
   // The history's writer thread, which both entries start (proxy-core/entry/history.ts).
   'proxy-core/history/thread.ts': 'history-thread.cjs',
+  // The origin lookup's thread, which the proxy starts (proxy-core/observe/origin/threaded.ts).
+  'proxy-core/observe/origin/thread.ts': 'origin-thread.cjs',
 } as const;
 
 /** Bundles the entries into `outDir` (default dist/bin/); the command is made executable. */

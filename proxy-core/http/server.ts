@@ -12,7 +12,7 @@ import { ConfigError, errnoOf, ListenError } from '../errors.js';
 import { createStats, type Stats } from '../stats.js';
 import { createAgents, type Agents } from './agents.js';
 import { createOrigins, type OriginFinder, type Origins } from './attribution.js';
-import { createOriginLookup } from '../observe/origin/lookup.js';
+import { createThreadedLookup } from '../observe/origin/threaded.js';
 import type { History } from '../history/history.js';
 import { readMaxConnections } from './capacity.js';
 import { createCredentialCheck } from './credentials.js';
@@ -84,7 +84,7 @@ export async function createProxy(
   const exposed = !isLoopbackHost(config.host);
   const upstreamAgents = createAgents();
   const own = ownAddresses(config.host);
-  const ownLookup = options.originLookup === undefined ? createOriginLookup() : null;
+  const ownLookup = options.originLookup === undefined ? createThreadedLookup() : null;
   let listener: Listener = {
     exposed,
     port: config.port,

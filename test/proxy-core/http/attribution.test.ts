@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { runToExit } from '../../helpers/process-spawn.js';
-import { createOriginLookup } from '../../../proxy-core/observe/origin/lookup.js';
+import { createThreadedLookup } from '../../../proxy-core/observe/origin/threaded.js';
 import type { OriginFinder } from '../../../proxy-core/http/attribution.js';
 import { send } from '../../helpers/client.js';
 import { loadRequestHeads } from '../../helpers/request-heads.js';
@@ -357,8 +357,9 @@ test(
       res.writeHead(200, { 'content-type': 'application/json' }).end(MESSAGE);
     });
     const far = await startTcpUpstream(t);
-    // The platform's real lookup, watched so the test knows when both connections are found.
-    const lookup = createOriginLookup();
+    // The platform's real lookup in its own thread, as the proxy runs it, watched so the test
+    // knows when both connections are found.
+    const lookup = createThreadedLookup();
     t.after(() => {
       lookup.close();
     });
