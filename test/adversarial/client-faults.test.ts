@@ -12,6 +12,7 @@ import {
   assertHealthy,
   assertServes,
   fdCount,
+  NO_LOOKUPS_CONFIG,
   settlesTo,
   startCountingUpstream,
 } from '../helpers/adversarial-upstream.js';
@@ -208,7 +209,12 @@ function abortAfterFirstEvent(port: number, reset: boolean): Promise<void> {
 
 test('1,000 clients aborting mid-SSE leave the proxy process serving with its fds at baseline', async (t) => {
   const upstream = await startSseUpstream(t);
-  const proxy = await startProxyProcess(t, ['--upstream', `sse=${upstream.url}`]);
+  const proxy = await startProxyProcess(t, [
+    '--config',
+    NO_LOOKUPS_CONFIG,
+    '--upstream',
+    `sse=${upstream.url}`,
+  ]);
   const baseline = await fdCount(proxy.pid);
 
   const total = 1_000;
@@ -301,7 +307,12 @@ function sendThenHangUp(port: number, parts: readonly string[], reset: boolean):
 // Found by `npm run fuzz`: a CONNECT refused after the proxy stopped reading its socket (here a
 // failed dial, with early data in a second write) leaked the socket once the client hung up.
 test('refused CONNECTs whose clients hang up release their sockets', async (t) => {
-  const proxy = await startProxyProcess(t, ['--connect-ports', '443']);
+  const proxy = await startProxyProcess(t, [
+    '--config',
+    NO_LOOKUPS_CONFIG,
+    '--connect-ports',
+    '443',
+  ]);
   const baseline = await fdCount(proxy.pid);
   const requests: readonly (readonly string[])[] = [
     ['CONNECT not-an-authority HTTP/1.1\r\nHost: x\r\n\r\n', 'early'],

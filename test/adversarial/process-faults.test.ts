@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import {
   assertHealthy,
   fdCount,
+  NO_LOOKUPS_CONFIG,
   settlesTo,
   startCountingUpstream,
 } from '../helpers/adversarial-upstream.js';
@@ -57,7 +58,7 @@ test('a proxy out of file descriptors refuses connections, survives EMFILE and s
   const upstream = await startCountingUpstream(t);
   const spawned = spawnProcess(t, 'bash', [
     '-c',
-    `ulimit -n 1024; exec "${process.execPath}" "${CLI}" --host 127.0.0.1 --port 0 --upstream ok=${upstream.url}`,
+    `ulimit -n 1024; exec "${process.execPath}" "${CLI}" --host 127.0.0.1 --port 0 --config "${NO_LOOKUPS_CONFIG}" --upstream ok=${upstream.url}`,
   ]);
   const line = await spawned.line('stdout', /listening on http:\/\/127\.0\.0\.1:\d+/);
   const port = Number(/:(\d+)\s*$/.exec(line.trim())?.[1] ?? /:(\d+)/.exec(line)?.[1]);

@@ -1,6 +1,7 @@
 // Fake upstreams for the adversarial suite: an HTTP server that counts every connection and
 // request it sees (to prove nothing reached it), and a raw TCP server that misbehaves on purpose.
 
+import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
@@ -99,6 +100,14 @@ export async function assertHealthy(proxyPort: number): Promise<void> {
 }
 
 /** Number of open file descriptors of a process (Linux /proc). */
+/**
+ * A config with process lookups off, for tests that compare a proxy's fds with a baseline taken
+ * before its first connection (the lookups' thread starts with that connection).
+ */
+export const NO_LOOKUPS_CONFIG = fileURLToPath(
+  new URL('../../../test/fixtures/configs/no-lookups.yml', import.meta.url),
+);
+
 export async function fdCount(pid: number): Promise<number> {
   return (await readdir(`/proc/${pid}/fd`)).length;
 }
