@@ -3,7 +3,8 @@
 // than ~30 ES modules: Node's ES module loader alone costs ~13 MiB of RSS and ~20 ms at start,
 // which is most of the gap to the idle-memory and spawn targets (README, Performance). Dependencies
 // are bundled too; the YAML and TOML parsers stay lazy (loaded only when a config file is read), and
-// so does prom-client (loaded on the first /_memex/metrics scrape).
+// so do prom-client (loaded on the first /_memex/metrics scrape) and the OpenTelemetry SDK
+// (loaded when otlp.endpoint is set).
 // Run by `npm run build` after tsc.
 
 import { chmod, mkdir } from 'node:fs/promises';
@@ -38,7 +39,7 @@ export async function buildProxy(outDir = `${ROOT}dist/bin`): Promise<void> {
       define: { 'import.meta.url': 'importMetaUrl' },
       banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
       // Loaded from node_modules on first use, so their code is not even read at start.
-      external: ['yaml', 'smol-toml', 'prom-client'],
+      external: ['yaml', 'smol-toml', 'prom-client', '@opentelemetry/*'],
       legalComments: 'none',
       logLevel: 'warning',
     });

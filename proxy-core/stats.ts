@@ -14,6 +14,7 @@ import { AccountLimitsBook } from './observe/accounts.js';
 import { ErrorBook } from './observe/errors.js';
 import { LatencyBook, tokensPerSecond } from './observe/latency.js';
 import { MetricsBook } from './observe/metrics.js';
+import type { CountSink } from './observe/otlp.js';
 import { WhoBook, type TunnelSeen } from './observe/who.js';
 import type { Pricing } from '../shared/pricing.js';
 import { dayKey, UsageTotals } from './usage/totals.js';
@@ -50,6 +51,8 @@ export interface Stats {
   setPricing(pricing: Pricing): void;
   /** Increases whenever anything changes, so a reader can skip unchanged snapshots. */
   readonly version: number;
+  /** Where every exchange and tunnel counted is also handed (the OTLP push), or null. */
+  setSink(sink: CountSink | null): void;
   /** The counters /_memex/metrics exposes, fed here with every exchange and tunnel counted. */
   readonly metrics: MetricsBook;
   snapshot(): StatsSnapshot;
@@ -74,6 +77,7 @@ export function createStats(now: () => number = Date.now): Stats {
   const errors = new ErrorBook();
   const who = new WhoBook();
   const metrics = new MetricsBook();
+  let sink: CountSink | null = null;
   // The day key is computed once per day, not once per request.
   let today = '';
   let tomorrowAt = 0;
@@ -107,6 +111,7 @@ export function createStats(now: () => number = Date.now): Stats {
       }
     }
     metrics.request(record);
+    sink?.request(record);
     ring[ringNext] = record;
     ringNext = (ringNext + 1) % RECENT_LIMIT;
     version++;
@@ -153,6 +158,7 @@ export function createStats(now: () => number = Date.now): Stats {
       tunnels.total++;
       tunnels.active++;
       metrics.tunnel(host);
+      sink?.tunnel(host);
       const key = byHost.has(host) || byHost.size < TUNNEL_HOST_LIMIT ? host : OTHER_HOSTS;
       // '(other)' gathers hosts of every schema, so it cannot take the first one's.
       const label = key === host ? schema : 'unknown';
@@ -179,6 +185,9 @@ export function createStats(now: () => number = Date.now): Stats {
     tunnelFailed() {
       tunnels.failed++;
       version++;
+    },
+    setSink(next) {
+      sink = next;
     },
     get version() {
       return version;

@@ -19,6 +19,8 @@ export const WORKER_ERROR_CODES = [
   'WORKER_ERROR',
   // A problem with the history file (full disk, locked, set aside as corrupt): never fatal.
   'HISTORY_PROBLEM',
+  // The OTLP push cannot reach its collector (at most one a minute): never fatal.
+  'EXPORT_PROBLEM',
 ] as const;
 
 export type WorkerErrorCode = (typeof WORKER_ERROR_CODES)[number];

@@ -83,6 +83,19 @@ export interface MetricsConfig {
   readonly token: string | null;
 }
 
+/** OTLP push: memex's metrics sent to an OpenTelemetry collector (off by default). */
+export interface OtlpConfig {
+  /**
+   * The collector's OTLP/HTTP address (`http://collector:4318`); `/v1/metrics` is added unless
+   * the path already ends with it, as OTEL_EXPORTER_OTLP_ENDPOINT is read. Default null: off.
+   */
+  readonly endpoint: string | null;
+  /** Headers sent with every export (a collector's API key): never printed or logged. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** How often metrics are pushed, in ms. Default 60000. */
+  readonly interval_ms: number;
+}
+
 /** Everything memex-proxy runs on. */
 export interface Config {
   /**
@@ -115,6 +128,7 @@ export interface Config {
   readonly history: HistoryConfig;
   readonly inspector: InspectorConfig;
   readonly metrics: MetricsConfig;
+  readonly otlp: OtlpConfig;
 }
 
 // One route per API the four coding agents talk to: Claude Code, Codex and the SDKs on the API
@@ -146,6 +160,7 @@ export const DEFAULT_CONFIG: Config = {
   history: { path: null, retention_days: 90, max_mb: 500 },
   inspector: { enabled: false, max_body_kb: 256, retention_hours: 24 },
   metrics: { token: null },
+  otlp: { endpoint: null, headers: {}, interval_ms: 60_000 },
 };
 
 /**

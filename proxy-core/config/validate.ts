@@ -4,6 +4,7 @@
 import type { ModelPrice, Pricing } from '../../shared/pricing.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { checkKeys, isInteger, isPlainObject, show, type Report } from './check.js';
+import { checkOtlp } from './otlp.js';
 import {
   DEFAULT_CONFIG,
   type Attribution,
@@ -37,6 +38,7 @@ export const CONFIG_KEYS = [
   'history',
   'inspector',
   'metrics',
+  'otlp',
 ] as const;
 const PRICE_KEYS = [
   'input_per_mtok',
@@ -129,6 +131,7 @@ export function toConfig(
     value['inspector'] === undefined ? base.inspector : checkInspector(value['inspector'], report);
   const metrics =
     value['metrics'] === undefined ? base.metrics : checkMetrics(value['metrics'], report);
+  const otlp = value['otlp'] === undefined ? base.otlp : checkOtlp(value['otlp'], report);
   if (issues.length > 0) throw new ConfigError('CONFIG_INVALID', file, issues);
   return {
     host,
@@ -143,6 +146,7 @@ export function toConfig(
     history,
     inspector,
     metrics,
+    otlp,
   };
 }
 

@@ -3,7 +3,6 @@
 // "listening on http://HOST:PORT" once it accepts connections, reloads its config file when it
 // changes, and on SIGINT/SIGTERM drains, then exits 0.
 
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { toClientOrigin } from '../../shared/env.js';
@@ -13,8 +12,11 @@ import { watchConfig, type WatchTargets } from '../config/watch.js';
 import { ConfigError, ListenError } from '../errors.js';
 import { createProxy, type Proxy, type ProxyOptions } from '../http/server.js';
 import { keepHistory, type HistoryKeeper } from './history.js';
+import { keepOtlp, type OtlpKeeper } from './otlp.js';
 import { applyCliOptions, parseCliArgs, USAGE, type CliOptions } from './args.js';
 import { applyConfig } from './reload.js';
+import { readVersion } from './version.js';
+import { metricsUrl } from '../observe/otlp.js';
 
 const DRAIN_MS = 10_000;
 
@@ -68,8 +70,12 @@ async function main(argv: readonly string[]): Promise<void> {
     await keeper.close();
     return;
   }
+  const otlp = keepOtlp(proxy.stats, readVersion(), (message) => {
+    process.stderr.write(`memex-proxy: ${message}\n`);
+  });
+  await otlp.apply(resolved.config);
   // Watch before announcing, so a change made right after the listening line is not missed.
-  serve(proxy, resolved.config, targets, options, keeper);
+  serve(proxy, resolved.config, targets, options, { history: keeper, otlp });
   announce(proxy, resolved.source, resolved.config);
 }
 
@@ -83,13 +89,15 @@ async function load(targets: WatchTargets, options: CliOptions): Promise<Resolve
   return { config: applyCliOptions(resolved.config, options), source: resolved.source };
 }
 
-// The password and the metrics token never reach a terminal or a log.
+// The password, the metrics token and the collector's headers never reach a terminal or a log.
 function redacted(config: Config): Config {
   const metrics =
     config.metrics.token === null ? config.metrics : { ...config.metrics, token: '(hidden)' };
+  const headers = Object.fromEntries(Object.keys(config.otlp.headers).map((name) => [name, '(hidden)']));
+  const otlp = { ...config.otlp, headers };
   return config.auth === null
-    ? { ...config, metrics }
-    : { ...config, metrics, auth: { username: config.auth.username, password: '(hidden)' } };
+    ? { ...config, metrics, otlp }
+    : { ...config, metrics, otlp, auth: { username: config.auth.username, password: '(hidden)' } };
 }
 
 function announce(proxy: Proxy, source: string | null, config: Config): void {
@@ -103,6 +111,7 @@ function announce(proxy: Proxy, source: string | null, config: Config): void {
       (config.history.path === null
         ? ''
         : `  history:   ${config.history.path} (${base}/_memex/history)\n`) +
+      (config.otlp.endpoint === null ? '' : `  otlp:      ${metricsUrl(config.otlp.endpoint)}\n`) +
       `  config:    ${source ?? 'no config file found, using defaults'}\n`,
   );
 }
@@ -112,7 +121,7 @@ function serve(
   firstConfig: Config,
   targets: WatchTargets,
   options: CliOptions,
-  keeper: HistoryKeeper,
+  { history: keeper, otlp }: { history: HistoryKeeper; otlp: OtlpKeeper },
 ): void {
   let proxy = first;
   let config = firstConfig;
@@ -148,6 +157,7 @@ function serve(
       return;
     }
     if ((await keeper.apply(next.config)) || proxy !== before) proxy.useHistory(keeper.current);
+    await otlp.apply(next.config);
     if (isDeepStrictEqual(next.config, config)) return;
     config = next.config;
     process.stderr.write(
@@ -171,10 +181,11 @@ function serve(
     // connections are already refused (scripts and tests wait on it). A reload in flight may
     // still swap in a new listener: that one is closed once it settles.
     const closing = proxy;
-    // History is closed last: the requests that finish while draining are kept too.
+    // History and the OTLP push are closed last: the requests that finish while draining are
+    // kept and pushed too.
     const closed = Promise.all([closing.close(DRAIN_MS), reloading])
       .then(() => (proxy === closing ? undefined : proxy.close(DRAIN_MS)))
-      .then(() => keeper.close());
+      .then(() => Promise.all([keeper.close(), otlp.close()]));
     process.stderr.write(
       `memex-proxy: ${signal}, finishing requests in flight (up to ${DRAIN_MS / 1000} s)\n`,
     );
@@ -184,12 +195,6 @@ function serve(
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-}
-
-function readVersion(): string {
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-  const parsed = JSON.parse(text) as { version?: unknown };
-  return typeof parsed.version === 'string' ? parsed.version : 'unknown';
 }
 
 function messageOf(err: unknown): string {

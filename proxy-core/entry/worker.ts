@@ -16,6 +16,8 @@ import {
 import { applyConfig } from './reload.js';
 import { answerHistory, startingUsage } from './worker-history.js';
 import { keepHistory } from './history.js';
+import { keepOtlp, type OtlpKeeper } from './otlp.js';
+import { readVersion } from './version.js';
 
 // How long a crashing worker gives its last report to reach main before it exits.
 const CRASH_REPORT_MS = 100;
@@ -34,6 +36,7 @@ function runWorker(channel: Channel): void {
   let statsTimer: NodeJS.Timeout | undefined;
   let lastVersion = -1;
   let queue = Promise.resolve();
+  let otlp: OtlpKeeper | undefined;
 
   const report = (code: WorkerErrorCode, message: string, fatal: boolean): Promise<void> =>
     channel.send({ type: 'error', code, message, fatal });
@@ -71,8 +74,8 @@ function runWorker(channel: Channel): void {
       await proxy.close(3_000);
       proxy = undefined;
     }
-    // Last: the exchanges that finished while draining are kept too.
-    await keeper.close();
+    // Last: the exchanges that finished while draining are kept and pushed too.
+    await Promise.all([keeper.close(), otlp?.close()]);
     await channel.send({ type: 'stopped' });
     process.exit(0);
   };
@@ -134,6 +137,10 @@ function runWorker(channel: Channel): void {
           );
           return;
         }
+        otlp = keepOtlp(proxy.stats, readVersion(), (text) => {
+          void report('EXPORT_PROBLEM', text, false);
+        });
+        await otlp.apply(next);
         await sendListening(proxy);
         statsTimer = setInterval(sendStats, STATS_INTERVAL_MS);
         return;
@@ -145,6 +152,7 @@ function runWorker(channel: Channel): void {
           proxy = await applyConfig(proxy, config, next);
           config = next;
           if ((await keeper.apply(next)) || proxy !== before) proxy.useHistory(keeper.current);
+          await otlp?.apply(next);
         } catch (err) {
           if (err instanceof ConfigError) {
             await rejected({ code: 'CONFIG_INVALID', reason: err.message, type: 'reload' });

@@ -34,6 +34,9 @@ export function createObservedStats(): { stats: Stats; events: EventEmitter } {
       inner.responseCarried(record);
       events.emit('responseCarried', record);
     },
+    setSink(sink) {
+      inner.setSink(sink);
+    },
     limitsRead(host, fingerprint, reading, status) {
       inner.limitsRead(host, fingerprint, reading, status);
       events.emit('limitsRead', host, fingerprint, reading);

@@ -205,17 +205,24 @@ test('a changed host re-listens: the new listener is up before the old one close
   await assert.rejects(bodyOf(url), { code: 'ECONNREFUSED' });
 });
 
-test('--print-config hides the proxy password and the metrics token', async (t) => {
+test('--print-config hides the proxy password, the metrics token and the OTLP headers', async (t) => {
   const { cwd, env } = await places(t);
   await writeFile(
     join(cwd, 'memex.yml'),
-    'auth:\n  username: ada\n  password: pw-SECRET-1\nmetrics:\n  token: tok-SECRET-2\n',
+    'auth:\n  username: ada\n  password: pw-SECRET-1\nmetrics:\n  token: tok-SECRET-2\n' +
+      'otlp:\n  endpoint: http://127.0.0.1:4318\n  headers:\n    x-api-key: key-SECRET-3\n',
   );
   const result = await runToExit(t, process.execPath, [CLI, '--print-config'], { cwd, env });
   assert.equal(result.code, 0, result.stderr);
   const text = result.stdout.toString('utf8');
   assert.equal(text.includes('SECRET'), false);
-  const printed = JSON.parse(text) as { auth: { password: string }; metrics: { token: string } };
+  const printed = JSON.parse(text) as {
+    auth: { password: string };
+    metrics: { token: string };
+    otlp: { endpoint: string; headers: Record<string, string> };
+  };
   assert.equal(printed.auth.password, '(hidden)');
   assert.equal(printed.metrics.token, '(hidden)');
+  assert.deepEqual(printed.otlp.headers, { 'x-api-key': '(hidden)' });
+  assert.equal(printed.otlp.endpoint, 'http://127.0.0.1:4318');
 });
