@@ -13,7 +13,8 @@ export type ProxyName = (typeof PROXIES)[number];
  * memex variants measured beside memex, not tabled: with limit headers on every response (issue
  * 15), with process lookups off (issue 16), and keeping history in SQLite (issue 17).
  */
-export type SampleName = TargetName | 'memexLimits' | 'memexNoWho' | 'memexHistory';
+export type SampleName =
+  TargetName | 'memexLimits' | 'memexNoWho' | 'memexHistory' | 'memexMetrics';
 
 /** latency: lower is better, paired as a difference; rate: higher is better, paired as a ratio. */
 type Kind = 'latency' | 'rate' | 'count' | 'process';
@@ -57,6 +58,7 @@ export function emptySamples(): Samples {
     memexLimits: {},
     memexNoWho: {},
     memexHistory: {},
+    memexMetrics: {},
   };
 }
 
@@ -265,6 +267,11 @@ export function summarizeHistory(samples: Samples): PairRow[] {
   return summarizePair(samples, 'memexHistory', 'memex');
 }
 
+/** memex scraped and pushing OTLP every second against memex without. */
+export function summarizeMetrics(samples: Samples): PairRow[] {
+  return summarizePair(samples, 'memexMetrics', 'memex');
+}
+
 /** One line per metric: `<feature> on: small POST p50 +X µs vs off (…)`. */
 export function toPairLines(feature: string, rows: readonly PairRow[]): string {
   return rows
@@ -294,3 +301,10 @@ export const ATTRIBUTION_NOTE =
 export const HISTORY_NOTE =
   'History (issue 17): a fourth memex per round with --history FILE (every exchange batched to ' +
   'a SQLite writer thread); run beside memex, adjacent, paired per round (on − off), median of rounds.';
+
+/** What the metrics lines measure, printed above them. */
+export const METRICS_NOTE =
+  'Metrics (issue 18): a fifth memex per round with otlp.endpoint (the OpenTelemetry SDK loaded, ' +
+  'every exchange batched into it, a push every 1 s to the bench upstream) and GET ' +
+  '/_memex/metrics scraped every 1 s; run beside memex, adjacent, paired per round (on − off), ' +
+  'median of rounds.';

@@ -7,12 +7,15 @@
 // workloads beside memex; `--limits` instead puts them on every response of every workload.
 // Process lookups (issue 16): a third memex per round with attribution.processes: false runs the
 // same two workloads beside memex, which looks up every load-client connection as users run it.
+// History (issue 17) and metrics (issue 18: OTLP push and a Prometheus scrape, every second) each
+// run one more memex beside it the same way.
 // Prints a table, writes bench/results/<timestamp>.json, and exits 1 on functional errors
 // (wrong bytes, dropped streams, unread usage or limits) only, never on timing.
 //
 //   run.ts ──IPC──▶ client.ts ──http──▶ { upstream | memex, bare, floor /bench/… } ──▶ upstream.ts
 
 import type { ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,11 +32,13 @@ import {
   ATTRIBUTION_NOTE,
   HISTORY_NOTE,
   LIMITS_NOTE,
+  METRICS_NOTE,
   PROXIES,
   summarize,
   summarizeAttribution,
   summarizeHistory,
   summarizeLimits,
+  summarizeMetrics,
   toPairLines,
   toTable,
   TARGETS,
@@ -196,6 +201,8 @@ interface Bench {
   readonly limits: boolean;
   /** The config file of the memex with process lookups off. */
   readonly noWhoConfig: string;
+  /** The config file of the memex pushing OTLP. */
+  readonly metricsConfig: string;
   readonly samples: Samples;
   readonly errors: string[];
 }
@@ -206,6 +213,8 @@ async function runRound(round: number, bench: Bench): Promise<void> {
   let paired: Child | null = null;
   let noWho: Child | null = null;
   let withHistory: Child | null = null;
+  let withMetrics: Child | null = null;
+  let scraper: NodeJS.Timeout | undefined;
   try {
     if (!bench.limits) paired = await startMemex(`http://127.0.0.1:${upstreamPort}/limits`, home);
     noWho = await startMemex(`http://127.0.0.1:${upstreamPort}`, home, bench.noWhoConfig);
@@ -214,6 +223,8 @@ async function runRound(round: number, bench: Bench): Promise<void> {
       '--history',
       historyFile,
     ]);
+    withMetrics = await startMemex(`http://127.0.0.1:${upstreamPort}`, home, bench.metricsConfig);
+    scraper = scrapeEverySecond(withMetrics.port);
     const targets: Record<SampleName, Target> = {
       direct: { port: upstreamPort, prefix: '' },
       memex: { port: proxies.memex.port, prefix: '/bench' },
@@ -222,11 +233,12 @@ async function runRound(round: number, bench: Bench): Promise<void> {
       memexLimits: { port: paired?.port ?? 0, prefix: '/bench' },
       memexNoWho: { port: noWho.port, prefix: '/bench' },
       memexHistory: { port: withHistory.port, prefix: '/bench' },
+      memexMetrics: { port: withMetrics.port, prefix: '/bench' },
     };
     const variants: SampleName[] =
       paired === null
-        ? ['memexNoWho', 'memexHistory']
-        : ['memexLimits', 'memexNoWho', 'memexHistory'];
+        ? ['memexNoWho', 'memexHistory', 'memexMetrics']
+        : ['memexLimits', 'memexNoWho', 'memexHistory', 'memexMetrics'];
     for (const name of PROXIES) {
       addSample(samples, name, 'spawnMs', proxies[name].spawnMs);
       addSample(samples, name, 'idleRssMiB', readMemory(proxies[name].pid, 'VmRSS') / MIB);
@@ -263,13 +275,27 @@ async function runRound(round: number, bench: Bench): Promise<void> {
     problems.push(...noWhoProblems.map((e) => `memexNoWho: ${e}`));
     const historyProblems = await checkAccounting(withHistory.port, noWhoExpected);
     problems.push(...historyProblems.map((e) => `memexHistory: ${e}`));
+    const metricsProblems = await checkAccounting(withMetrics.port, noWhoExpected);
+    problems.push(...metricsProblems.map((e) => `memexMetrics: ${e}`));
     errors.push(...problems.map((e) => `round ${round}: ${e}`));
   } finally {
     for (const name of PROXIES) await stopChild(proxies[name].process);
     if (paired !== null) await stopChild(paired.process);
     if (noWho !== null) await stopChild(noWho.process);
     if (withHistory !== null) await stopChild(withHistory.process);
+    clearInterval(scraper);
+    if (withMetrics !== null) await stopChild(withMetrics.process);
   }
+}
+
+// A Prometheus at a 1 s scrape interval (15 s is its default); a failed scrape is the accounting
+// check's to find, not the scraper's.
+function scrapeEverySecond(port: number): NodeJS.Timeout {
+  return setInterval(() => {
+    get(`http://127.0.0.1:${port}/_memex/metrics`, (res) => res.resume()).on('error', () => {
+      // The memex is stopping with the round.
+    });
+  }, 1_000);
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -290,6 +316,11 @@ async function main(argv: readonly string[]): Promise<number> {
     const send = createClient(forkChild(here('./client.js')));
     const noWhoConfig = join(home, 'no-attribution.yml');
     writeFileSync(noWhoConfig, 'attribution:\n  processes: false\n');
+    const metricsConfig = join(home, 'metrics.yml');
+    writeFileSync(
+      metricsConfig,
+      `otlp:\n  endpoint: http://127.0.0.1:${upstream.port}\n  interval_ms: 1000\n`,
+    );
     const bench = {
       send,
       upstreamPort: upstream.port,
@@ -297,6 +328,7 @@ async function main(argv: readonly string[]): Promise<number> {
       sizes,
       limits,
       noWhoConfig,
+      metricsConfig,
       samples,
       errors,
     };
@@ -312,6 +344,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const limitsRows = summarizeLimits(samples);
   const attributionRows = summarizeAttribution(samples);
   const historyRows = summarizeHistory(samples);
+  const metricsRows = summarizeMetrics(samples);
   const seconds = (Date.now() - started.getTime()) / 1000;
   const machine = `${cpus().length}× ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
   const mode = `${quick ? 'quick' : 'full'}${limits ? ', limit headers on every response' : ''}`;
@@ -321,7 +354,8 @@ async function main(argv: readonly string[]): Promise<number> {
       : `\n${LIMITS_NOTE}\n${toPairLines('limit headers', limitsRows)}\n`;
   const attributionText =
     `\n${ATTRIBUTION_NOTE}\n${toPairLines('process lookups', attributionRows)}\n` +
-    `\n${HISTORY_NOTE}\n${toPairLines('history', historyRows)}\n`;
+    `\n${HISTORY_NOTE}\n${toPairLines('history', historyRows)}\n` +
+    `\n${METRICS_NOTE}\n${toPairLines('metrics', metricsRows)}\n`;
   process.stdout.write(
     `\nmemex bench (${mode}, ${rounds} rounds, ${seconds.toFixed(1)} s) ` +
       `${started.toISOString()} on ${machine}\n` +
@@ -342,6 +376,7 @@ async function main(argv: readonly string[]): Promise<number> {
     limitsRows,
     attributionRows,
     historyRows,
+    metricsRows,
     samples,
     errors,
   };

@@ -29,31 +29,36 @@ export function checkOtlp(value: unknown, report: Report): OtlpConfig {
 
 function checkEndpoint(value: unknown, report: Report): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || !isCollectorUrl(value)) {
+  const url = typeof value === 'string' ? parseUrl(value) : null;
+  if (typeof value !== 'string' || url === null) {
+    report(['otlp', 'endpoint'], `${show(value)} is not a URL (e.g. http://collector:4318)`);
+    return null;
+  }
+  if (url.username !== '' || url.password !== '') {
+    // Not repeated: the message would print the password. Credentials in a URL end up in logs.
+    report(['otlp', 'endpoint'], 'carries credentials; send them as a header in otlp.headers');
+    return null;
+  }
+  const usable =
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    url.hostname !== '' &&
+    url.search === '' &&
+    url.hash === '';
+  if (!usable) {
     report(
       ['otlp', 'endpoint'],
-      `${show(value)} is not an http:// or https:// URL without a query or credentials ` +
-        '(e.g. http://collector:4318)',
+      `${show(value)} is not an http:// or https:// URL without a query (e.g. http://collector:4318)`,
     );
     return null;
   }
   return value;
 }
 
-function isCollectorUrl(text: string): boolean {
+function parseUrl(text: string): URL | null {
   try {
-    const url = new URL(text);
-    // Credentials in a URL end up in logs; they belong in otlp.headers.
-    return (
-      (url.protocol === 'http:' || url.protocol === 'https:') &&
-      url.hostname !== '' &&
-      url.username === '' &&
-      url.password === '' &&
-      url.search === '' &&
-      url.hash === ''
-    );
+    return new URL(text);
   } catch {
-    return false;
+    return null;
   }
 }
 

@@ -93,7 +93,9 @@ async function load(targets: WatchTargets, options: CliOptions): Promise<Resolve
 function redacted(config: Config): Config {
   const metrics =
     config.metrics.token === null ? config.metrics : { ...config.metrics, token: '(hidden)' };
-  const headers = Object.fromEntries(Object.keys(config.otlp.headers).map((name) => [name, '(hidden)']));
+  const headers = Object.fromEntries(
+    Object.keys(config.otlp.headers).map((name) => [name, '(hidden)']),
+  );
   const otlp = { ...config.otlp, headers };
   return config.auth === null
     ? { ...config, metrics, otlp }

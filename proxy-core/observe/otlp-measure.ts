@@ -123,7 +123,11 @@ export class OtlpMeasures {
     });
     // The conventions report it for streaming calls only; a stream is what has content events.
     if (record.firstContentMs !== undefined && record.ttfbMs !== undefined) {
-      into.push({ instrument: TIME_TO_FIRST_CHUNK, value: record.ttfbMs / 1000, attributes: genai });
+      into.push({
+        instrument: TIME_TO_FIRST_CHUNK,
+        value: record.ttfbMs / 1000,
+        attributes: genai,
+      });
     }
     if (usage?.kind !== 'counted') return;
     const { input, output, cacheRead, cacheWrite } = usage.tokens;
@@ -142,6 +146,10 @@ export class OtlpMeasures {
 
   /** The measurement of a CONNECT tunnel opened to `host`. */
   ofTunnel(host: string): Measurement {
-    return { instrument: TUNNELS, value: 1, attributes: { [SERVER_ADDRESS]: this.#hosts.of(host) } };
+    return {
+      instrument: TUNNELS,
+      value: 1,
+      attributes: { [SERVER_ADDRESS]: this.#hosts.of(host) },
+    };
   }
 }

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Counter, Histogram, Meter } from '@opentelemetry/api';
+import type { ExportResultCode } from '@opentelemetry/core';
 import type { MeterProvider, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { Pricing } from '../../shared/pricing.js';
 import type { RequestRecord } from '../../shared/snapshot.js';
@@ -48,8 +49,9 @@ const BATCH_MS = 1_000;
 // size within a second is no LLM traffic).
 const PENDING_LIMIT = 10_000;
 const EXPORT_TIMEOUT_MS = 10_000;
-// ExportResultCode.SUCCESS of @opentelemetry/core, which the exporter reports with.
-const SUCCESS = 0;
+// ExportResultCode.SUCCESS by value: importing the enum would load @opentelemetry/core at start.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- see above
+const SUCCESS = 0 as ExportResultCode.SUCCESS;
 
 /** `endpoint` as the exporter's URL: `/v1/metrics` added, as OTEL_EXPORTER_OTLP_ENDPOINT is read. */
 export function metricsUrl(endpoint: string): string {
@@ -68,12 +70,14 @@ export async function startOtlpPush(options: OtlpOptions): Promise<OtlpPush> {
     import('@opentelemetry/resources'),
   ]);
   const url = metricsUrl(options.endpoint);
+  // One export (retries included) ends before the next one starts, so at most one is pending.
+  const timeoutMs = Math.min(EXPORT_TIMEOUT_MS, options.intervalMs);
   const problems = createExportProblems(url, options.onProblem);
   const exporter = reporting(
     new exporterModule.OTLPMetricExporter({
       url,
       headers: { ...options.headers },
-      timeoutMillis: EXPORT_TIMEOUT_MS,
+      timeoutMillis: timeoutMs,
       concurrencyLimit: 1,
     }),
     problems,
@@ -90,7 +94,7 @@ export async function startOtlpPush(options: OtlpOptions): Promise<OtlpPush> {
       new metricsSdk.PeriodicExportingMetricReader({
         exporter,
         exportIntervalMillis: options.intervalMs,
-        exportTimeoutMillis: Math.min(EXPORT_TIMEOUT_MS, options.intervalMs),
+        exportTimeoutMillis: timeoutMs,
       }),
     ],
   });
@@ -145,7 +149,11 @@ type Recorder = (value: number, attributes: Measurement['attributes']) => void;
 
 function createInstruments(meter: Meter): ReadonlyMap<string, Recorder> {
   const histogram = (name: string, unit: string, description: string, buckets: number[]) =>
-    meter.createHistogram(name, { unit, description, advice: { explicitBucketBoundaries: buckets } });
+    meter.createHistogram(name, {
+      unit,
+      description,
+      advice: { explicitBucketBoundaries: buckets },
+    });
   const counter = (name: string, unit: string, description: string) =>
     meter.createCounter(name, { unit, description });
   const instruments: [string, Histogram | Counter][] = [
@@ -174,8 +182,12 @@ function createInstruments(meter: Meter): ReadonlyMap<string, Recorder> {
     instruments.map(([name, instrument]): [string, Recorder] => [
       name,
       'record' in instrument
-        ? (value, attributes) => instrument.record(value, attributes)
-        : (value, attributes) => instrument.add(value, attributes),
+        ? (value, attributes) => {
+            instrument.record(value, attributes);
+          }
+        : (value, attributes) => {
+            instrument.add(value, attributes);
+          },
     ]),
   );
 }

@@ -54,6 +54,11 @@ inspector:
   retention_hours: 2
 metrics:
   token: scrape-token-0123
+otlp:
+  endpoint: http://127.0.0.1:4318
+  headers:
+    x-api-key: collector-key
+  interval_ms: 15000
 `;
   const toml = `host = "127.0.0.2"
 port = 9000
@@ -102,6 +107,13 @@ retention_hours = 2
 
 [metrics]
 token = "scrape-token-0123"
+
+[otlp]
+endpoint = "http://127.0.0.1:4318"
+interval_ms = 15000
+
+[otlp.headers]
+x-api-key = "collector-key"
 `;
   const expected = {
     host: '127.0.0.2',
@@ -136,6 +148,11 @@ token = "scrape-token-0123"
     history: { path: '/var/lib/memex/history.db', retention_days: 30, max_mb: 100 },
     inspector: { enabled: true, max_body_kb: 64, retention_hours: 2 },
     metrics: { token: 'scrape-token-0123' },
+    otlp: {
+      endpoint: 'http://127.0.0.1:4318',
+      headers: { 'x-api-key': 'collector-key' },
+      interval_ms: 15000,
+    },
   };
   assert.deepEqual(parseConfig(yaml, 'yaml', 'memex.yml'), expected);
   assert.deepEqual(parseConfig(toml, 'toml', 'memex.toml'), expected);
@@ -167,6 +184,36 @@ test('keys left out keep their defaults and upstreams merge by name', () => {
 
 // Each row: the file's text and the exact message memex prints for it.
 const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
+  [
+    'yaml',
+    'memex.yml',
+    'otlp:\n  endpoint: http://user:pw@collector:4318\n',
+    'memex.yml:2:3: otlp.endpoint: carries credentials; send them as a header in otlp.headers',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'otlp:\n  endpoint: collector:4318/v1?x=1\n',
+    'memex.yml:2:3: otlp.endpoint: "collector:4318/v1?x=1" is not an http:// or https:// URL without a query (e.g. http://collector:4318)',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'otlp:\n  endpoint: http://collector:4318\n  interval_ms: 10\n',
+    'memex.yml:3:3: otlp.interval_ms: 10 is not a whole number ≥ 1000',
+  ],
+  [
+    'yaml',
+    'memex.yml',
+    'otlp:\n  headers:\n    x-api-key: "a\\nb"\n',
+    'memex.yml:3:5: otlp.headers.x-api-key: expected a text value without line breaks',
+  ],
+  [
+    'toml',
+    'memex.toml',
+    '[otlp]\nendpont = "http://c:4318"\n',
+    'memex.toml:2:1: otlp.endpont: unknown key (did you mean "endpoint"?); known keys: endpoint, headers, interval_ms',
+  ],
   [
     'yaml',
     'memex.yml',
@@ -214,7 +261,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'yaml',
     'memex.yml',
     'prot: 80\n',
-    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector, metrics',
+    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector, metrics, otlp',
   ],
   [
     'yaml',
@@ -269,7 +316,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'yaml',
     'memex.yml',
     '- 1\n- 2\n',
-    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector, metrics)',
+    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector, metrics, otlp)',
   ],
   [
     'yaml',
@@ -311,7 +358,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'toml',
     'memex.toml',
     'prot = 80\n',
-    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector, metrics',
+    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector, metrics, otlp',
   ],
   [
     'toml',

@@ -31,7 +31,11 @@ const BASE: Config = {
   history: { path: '/var/lib/memex/history.db', retention_days: 30, max_mb: 100 },
   inspector: { enabled: true, max_body_kb: 64, retention_hours: 2 },
   metrics: { token: 'scrape-token' },
-  otlp: { endpoint: 'http://127.0.0.1:4318', headers: { 'x-api-key': 'collector-key' }, interval_ms: 5000 },
+  otlp: {
+    endpoint: 'http://127.0.0.1:4318',
+    headers: { 'x-api-key': 'collector-key' },
+    interval_ms: 5000,
+  },
 };
 
 test('parses no arguments into all-default options', () => {
@@ -253,6 +257,7 @@ test('lets flags win over the config, falsy values such as port 0 included', () 
     history: BASE.history,
     inspector: BASE.inspector,
     metrics: BASE.metrics,
+    otlp: BASE.otlp,
   });
 });
 
