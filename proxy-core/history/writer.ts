@@ -3,16 +3,14 @@
 // worked out on the way.
 
 import type { DatabaseSync } from 'node:sqlite';
-import { costAt, priceOf, type ModelPrice, type Pricing } from '../../shared/pricing.js';
+import { PriceCache } from '../../shared/price-cache.js';
+import { costAt, type Pricing } from '../../shared/pricing.js';
 import type { RequestRecord } from '../../shared/snapshot.js';
 import { dayKey } from '../usage/totals.js';
 import { INSERT_CAPTURE, toCaptureParams } from './capture.js';
 import type { Batch } from './pending.js';
 import { inTransaction } from './transaction.js';
 import { INSERT_REQUEST, INSERT_TUNNEL, toRequestParams, toTunnelParams } from './row.js';
-
-// Models whose price is remembered; past it the cache starts over (a hostile upstream's names).
-const PRICE_CACHE_LIMIT = 512;
 
 export interface Writer {
   /** Writes every row or none; throws what SQLite throws, after rolling back. */
@@ -23,7 +21,8 @@ export function createWriter(db: DatabaseSync, pricing: Pricing): Writer {
   const insertRequest = db.prepare(INSERT_REQUEST);
   const insertTunnel = db.prepare(INSERT_TUNNEL);
   const insertCapture = db.prepare(INSERT_CAPTURE);
-  const prices = new Map<string, Readonly<ModelPrice> | null>();
+  const prices = new PriceCache();
+  prices.setPricing(pricing);
   // The day key is worked out once per local day, not once per row.
   let day = '';
   let dayStart = 0;
@@ -40,12 +39,7 @@ export function createWriter(db: DatabaseSync, pricing: Pricing): Writer {
   const costOf = (record: RequestRecord): number | undefined => {
     const usage = record.usage;
     if (usage?.kind !== 'counted') return undefined;
-    let price = prices.get(usage.model);
-    if (price === undefined) {
-      price = priceOf(pricing, usage.model) ?? null;
-      if (prices.size >= PRICE_CACHE_LIMIT) prices.clear();
-      prices.set(usage.model, price);
-    }
+    const price = prices.of(usage.model);
     return price === null ? undefined : costAt(price, usage.tokens);
   };
 
