@@ -30,7 +30,7 @@ export interface TunnelDial {
  * Opens one tunnel to `target`. `head` holds bytes the client sent right after the CONNECT head
  * (in the same packet): they go upstream once the tunnel is open, and are dropped if the dial
  * fails. `open` tracks live tunnels so shutdown can end them; `who` opened it (the CONNECT
- * head's client and the connection's origin), counted when it closes.
+ * head's client, the connection's origin and the proxy user admitted), counted when it closes.
  */
 export function openTunnel(
   client: Socket,
@@ -42,6 +42,8 @@ export function openTunnel(
   who: {
     readonly client: ClientRef;
     readonly origin: ConnectionOrigin;
+    /** The proxy user whose credentials admitted the CONNECT, or null. */
+    readonly user: string | null;
     readonly history: HistorySink | null;
   },
 ): void {
@@ -87,7 +89,7 @@ export function openTunnel(
     opened = true;
     const schema = classifyHost(target.host);
     const openedAt = performance.now();
-    stats.tunnelOpened(target.host, schema);
+    stats.tunnelOpened(target.host, schema, who.user);
     client.setNoDelay(true);
     upstream.setTimeout(dial.timeouts.tunnel_idle_ms, () => upstream.destroy());
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -101,7 +103,8 @@ export function openTunnel(
       stats.tunnelClosed(bytesIn, bytesOut);
       who.origin.whenKnown(() => {
         const origin = who.origin.origin ?? UNKNOWN_ORIGIN;
-        const tunnel = { client: who.client, origin, host: target.host, schema };
+        const user = who.user === null ? {} : { user: who.user };
+        const tunnel = { client: who.client, origin, host: target.host, schema, ...user };
         stats.tunnelAttributed({ ...tunnel, time, durationMs, bytesIn, bytesOut });
         who.history?.addTunnel({
           time,
@@ -112,6 +115,7 @@ export function openTunnel(
           durationMs,
           client: who.client,
           project: origin.project,
+          ...user,
         });
       });
     });
