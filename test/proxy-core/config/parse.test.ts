@@ -184,7 +184,7 @@ test('auth.users alone is enough; auth.users with a bad hash or name is refused'
     ],
     [
       `auth:\n  users:\n    alice: "${HASH.replace('N=16384', 'N=1048576')}"\n`,
-      'm:3:5: auth.users.alice: not a password hash: N and r ask for more than 64 MiB per verify',
+      'm:3:5: auth.users.alice: not a password hash: N and r ask for more than 128 MiB per verify',
     ],
     ['auth:\n  users:\n    alice: 12\n', 'm:3:5: auth.users.alice: not a password hash: got 12'],
     [
