@@ -22,9 +22,9 @@ export interface PasswordHash {
 const DEFAULTS = { N: 16_384, r: 8, p: 1 } as const;
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
-// scrypt needs about 128·N·r bytes: a hash that asks for more than this is refused when the
-// config is checked, so a config cannot make each verify allocate gigabytes.
-const MAX_MEMORY = 64 * 1024 * 1024;
+// scrypt needs about 128·N·r bytes: a hash that asks for more than this (OWASP's N=2^17, r=8) is
+// refused when the config is checked, so a config cannot make each verify allocate gigabytes.
+const MAX_MEMORY = 128 * 1024 * 1024;
 
 const FORMAT =
   /^scrypt\$N=(\d{1,8}),r=(\d{1,3}),p=(\d{1,3})\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/;
@@ -65,7 +65,7 @@ export function parsePasswordHash(text: string): PasswordHash | { readonly probl
   if (hash.r < 1 || hash.r > 32) return { problem: 'r must be from 1 to 32' };
   // Each unit of p is another full pass: the cost of every verify, not a safety margin.
   if (hash.p < 1 || hash.p > 16) return { problem: 'p must be from 1 to 16' };
-  if (memoryOf(hash) > MAX_MEMORY) {
+  if (128 * hash.N * hash.r > MAX_MEMORY) {
     return { problem: `N and r ask for more than ${MAX_MEMORY / 1024 / 1024} MiB per verify` };
   }
   if (hash.salt.length < 8) return { problem: 'the salt is shorter than 8 bytes' };

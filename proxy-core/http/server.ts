@@ -118,6 +118,7 @@ export async function createProxy(
   const build = (next: Config): Routing =>
     compile(next, listener, history, credentialsFor(next.auth));
   let routing = build(config);
+  // Both sockets of each live tunnel (tunnel.ts).
   const tunnels = new Set<Socket>();
   const websockets = new Set<Socket>();
   const destroyAgents = (): void => {
@@ -228,7 +229,8 @@ export async function createProxy(
         }),
       );
       server.closeIdleConnections();
-      for (const socket of tunnels) socket.destroy();
+      const cut = [...tunnels];
+      for (const socket of cut) socket.destroy();
       // A keep-alive connection whose last response just finished would otherwise stay open
       // until the client's keep-alive timeout; Node has no "connection went idle" event to hook.
       const sweeper = setInterval(() => {
@@ -240,6 +242,9 @@ export async function createProxy(
         for (const socket of websockets) socket.destroy();
       }, graceMs);
       await closed;
+      // A tunnel is recorded as its upstream socket closes, which can come after the listener's
+      // last connection: wait for it, so history (closed after this) keeps the tunnel too.
+      await Promise.all(cut.map(untilClosed));
       clearInterval(sweeper);
       clearTimeout(timer);
       destroyAgents();
@@ -332,6 +337,16 @@ function onClientError(err: Error, socket: Socket): void {
     return;
   }
   sendRawError(socket, 'BAD_REQUEST', `malformed HTTP request (${errno ?? 'parse error'})`);
+}
+
+function untilClosed(socket: Socket): Promise<void> {
+  return socket.closed
+    ? Promise.resolve()
+    : new Promise((resolve) => {
+        socket.once('close', () => {
+          resolve();
+        });
+      });
 }
 
 function ignore(): void {

@@ -29,7 +29,8 @@ export interface TunnelDial {
 /**
  * Opens one tunnel to `target`. `head` holds bytes the client sent right after the CONNECT head
  * (in the same packet): they go upstream once the tunnel is open, and are dropped if the dial
- * fails. `open` tracks live tunnels so shutdown can end them; `who` opened it (the CONNECT
+ * fails. `open` holds both sockets of live tunnels so shutdown can end them (the upstream's
+ * until it has closed, when the tunnel is recorded); `who` opened it (the CONNECT
  * head's client, the connection's origin and the proxy user admitted), counted when it closes.
  */
 export function openTunnel(
@@ -57,6 +58,10 @@ export function openTunnel(
     ...(dial.lookup === undefined ? {} : { lookup: dial.lookup }),
   });
   open.add(client);
+  open.add(upstream);
+  upstream.once('close', () => {
+    open.delete(upstream);
+  });
   const connectTimer = setTimeout(() => {
     upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
   }, dial.timeouts.connect_ms);
