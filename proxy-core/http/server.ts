@@ -1,37 +1,31 @@
-// The proxy's listener: one http.Server (an https.Server with config tls) handing requests,
-// WebSocket upgrades and CONNECTs to dispatch.ts, the config compiled into what a request is
-// decided on (and recompiled on update), parse errors answered in memex's error shape, and
-// shutdown that drains before it cuts.
+// The proxy's listener: one http.Server (an https.Server with config tls, listener.ts) handing
+// requests, WebSocket upgrades and CONNECTs to dispatch.ts, the config compiled into what a
+// request is decided on (and recompiled on update), and shutdown that drains before it cuts.
 
-import { createServer, type IncomingMessage, type ServerOptions } from 'node:http';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { exposureProblem, isLoopbackHost, type Auth, type Config } from '../config/config.js';
-import { ConfigError, errnoOf, ListenError } from '../errors.js';
+import { ConfigError, ListenError } from '../errors.js';
 import { createStats, type Stats } from '../stats.js';
 import { createAgents, type Agents } from './agents.js';
 import { createOrigins, type OriginFinder, type Origins } from './attribution.js';
 import { createThreadedLookup } from '../observe/origin/threaded.js';
 import type { History } from '../history/history.js';
 import { readMaxConnections } from './capacity.js';
-import { loadCertificate, type Certificate } from './certificate.js';
+import { loadCertificate } from './certificate.js';
 import { createCredentialCheck, type CredentialCheck } from './credentials.js';
 import { guardedLookup, isSelf, ownAddresses } from './destinations.js';
 import { handleConnect, handleRequest, handleUpgrade, type Routing } from './dispatch.js';
-import { Exchange } from './exchange.js';
+import type { Exchange } from './exchange.js';
+import { createListening } from './listener.js';
 import { createTokenCheck } from './metrics-endpoint.js';
-import { sendRawError } from './reply.js';
 import { toRouteTable } from './route.js';
-import { isWebSocketUpgrade } from './upgrade.js';
 
 // While draining, how often connections that went idle are closed.
 const DRAIN_SWEEP_MS = 50;
-
-// How often Node looks for connections past their head timeout.
-const HEAD_CHECK_MS = 1_000;
 
 /** A running proxy. */
 export interface Proxy {
@@ -127,45 +121,16 @@ export async function createProxy(
     ownLookup?.close();
   };
 
-  const httpOptions: ServerOptions<typeof IncomingMessage, typeof Exchange> = {
-    ServerResponse: Exchange,
-    noDelay: true,
-    // Long uploads are bounded by the stream idle timeout, not a total time limit.
-    requestTimeout: 0,
-    headersTimeout: config.timeouts.header_ms,
-    // Node checks the head timeout only this often (default 30 s): keep it close to the limit.
-    connectionsCheckingInterval: HEAD_CHECK_MS,
-    // The gate answers a missing Host itself, in memex's error shape, and only for origin-form.
-    requireHostHeader: false,
-    // Only WebSocket handshakes leave HTTP; any other Upgrade (h2c) is a request like others,
-    // its Upgrade header dropped as hop-by-hop. (Node < 24.9 ignores this and sends every
-    // Upgrade to 'upgrade', where it is relayed the same way.)
-    shouldUpgradeCallback: isWebSocketUpgrade,
-  };
-  const secure = certificate === null ? null : createSecureServer(httpOptions, certificate, config);
-  // An https.Server is an http.Server on TLS sockets: the same requests, upgrades and CONNECTs.
-  const server = secure ?? createServer(httpOptions);
+  // The origin lookup starts as the connection is accepted, not when its first request is read:
+  // a short-lived client is still there when the scan looks for it.
+  const { server, secure } = createListening(config.timeouts, certificate, (socket) => {
+    routing.origins.of(socket);
+  });
   server.setTimeout(config.timeouts.stream_idle_ms);
   // Refuse new connections (Node closes them at once) before descriptors run out for all.
   const maxConnections = readMaxConnections();
   if (maxConnections !== null) server.maxConnections = maxConnections;
 
-  // The origin lookup starts as the connection is accepted, not when its first request is read:
-  // a short-lived client is still there when the scan looks for it. With TLS, requests come on
-  // the TLS socket, the one origins are kept by.
-  if (secure === null) {
-    server.on('connection', (socket: Socket) => {
-      routing.origins.of(socket);
-    });
-  } else {
-    secure.on('secureConnection', (socket: Socket) => {
-      routing.origins.of(socket);
-    });
-    // A client that does not trust the certificate, or speaks plain HTTP to a TLS port.
-    secure.on('tlsClientError', (_err: Error, socket: Socket) => {
-      socket.destroy();
-    });
-  }
   server.on('request', (req: IncomingMessage, res: Exchange) => {
     handleRequest(req, res, routing, stats);
   });
@@ -175,7 +140,6 @@ export async function createProxy(
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     handleUpgrade(req, socket, head, routing, stats, websockets);
   });
-  server.on('clientError', onClientError);
 
   server.listen(config.port, config.host);
   try {
@@ -260,20 +224,6 @@ function checkServable(config: Config): void {
   }
 }
 
-// The TLS listener: the HTTP options plus the certificate, and a handshake bounded like a head.
-function createSecureServer(
-  httpOptions: ServerOptions<typeof IncomingMessage, typeof Exchange>,
-  certificate: Certificate,
-  config: Config,
-): TlsServer<typeof IncomingMessage, typeof Exchange> {
-  return createTlsServer({
-    ...httpOptions,
-    ...certificate,
-    // Set once: Node reads it only when the server is made, so a reload keeps the first value.
-    handshakeTimeout: config.timeouts.header_ms,
-  });
-}
-
 // Compiled from a Config once, so a request does no parsing of configuration.
 function compile(
   config: Config,
@@ -319,24 +269,6 @@ function compile(
 
 function denyAll(): null {
   return null;
-}
-
-// A request Node could not parse: answer 400 (431 for oversized headers) in memex's error shape.
-function onClientError(err: Error, socket: Socket): void {
-  const errno = errnoOf(err);
-  if (errno === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  if (errno === 'HPE_HEADER_OVERFLOW') {
-    sendRawError(socket, 'BAD_REQUEST', 'request headers are too large', 431);
-    return;
-  }
-  if (errno === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    sendRawError(socket, 'BAD_REQUEST', 'request headers were not received in time', 408);
-    return;
-  }
-  sendRawError(socket, 'BAD_REQUEST', `malformed HTTP request (${errno ?? 'parse error'})`);
 }
 
 function untilClosed(socket: Socket): Promise<void> {
