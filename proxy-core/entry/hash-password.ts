@@ -70,9 +70,10 @@ function readHidden(
   messages: NodeJS.WriteStream,
   prompt: string,
 ): Promise<string | null> {
-  messages.write(prompt);
+  // Raw before the prompt: whatever is typed once the prompt shows is not echoed.
   input.setRawMode(true);
   input.setEncoding('utf8');
+  messages.write(prompt);
   return new Promise((resolve) => {
     // Code points, so a backspace takes back the whole last character typed.
     const typed: string[] = [];

@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +115,58 @@ test('hash-password prints a hash of the piped line that verifies it, and nothin
   assert.equal(none.code, 1);
   assert.match(none.stderr, /no password read/);
 });
+
+const SCRIPT = '/usr/bin/script';
+
+/** Resolves once `child` has printed `text` on stdout (a prompt ends no line). */
+function printed(child: Spawned, text: string): Promise<void> {
+  const stdout = child.child.stdout;
+  assert.ok(stdout !== null);
+  return withGuard(
+    new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (!child.stdout().includes(text)) return;
+        stdout.off('data', check);
+        resolve();
+      };
+      stdout.on('data', check);
+      check();
+    }),
+    `${JSON.stringify(text)} from process ${child.pid}`,
+  );
+}
+
+test(
+  'hash-password on a terminal asks twice and echoes nothing typed',
+  { skip: !existsSync(SCRIPT) && 'script(1) gives the test a pseudo-terminal' },
+  async (t) => {
+    const terminal = (): Spawned =>
+      spawnProcess(t, SCRIPT, ['-qec', `${process.execPath} ${CLI} hash-password`, '/dev/null'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: ENV,
+      });
+    const typed = terminal();
+    await printed(typed, 'Password: ');
+    typed.child.stdin?.write('typed-secret\r');
+    await printed(typed, 'Again: ');
+    typed.child.stdin?.write('typed-secret\r');
+    assert.equal((await withGuard(typed.exited, 'hash-password to exit')).code, 0);
+    const output = typed.stdout();
+    assert.equal(output.includes('typed-secret'), false, output);
+    const hash = parsePasswordHash(/scrypt\$\S+/.exec(output)?.[0] ?? '');
+    assert.ok(!('problem' in hash), output);
+    assert.equal(await verifyPassword('typed-secret', hash), true);
+
+    const differing = terminal();
+    await printed(differing, 'Password: ');
+    differing.child.stdin?.write('one\r');
+    await printed(differing, 'Again: ');
+    differing.child.stdin?.write('two\r');
+    assert.equal((await withGuard(differing.exited, 'hash-password to exit')).code, 1);
+    assert.match(differing.stdout(), /the two passwords differ; nothing printed/);
+    assert.equal(/scrypt\$/.test(differing.stdout()), false);
+  },
+);
 
 test('a gateway from hash-password and a config file: https://, two users, history rows per user', async (t) => {
   const dir = await tempDir(t);
