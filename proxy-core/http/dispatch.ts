@@ -116,24 +116,33 @@ export function handleUpgrade(
 ): void {
   const res = upgradeExchange(req, socket);
   if (res === undefined) return;
-  const decision = route(req.url ?? '', routing.table);
-  const answer = (verdict: Verdict): void => {
-    const admitted = admit(res, decision, verdict, routing, stats);
-    if (admitted === undefined) return;
-    relayUpgrade(
-      req,
-      res,
-      head,
-      toOutgoing(req, admitted, agentsFor(admitted, routing), routing.via, true),
-      { stats, idleMs: routing.timeouts.websocket_idle_ms, open },
-    );
-  };
   const verdict = admitRequest(req, routing.policy);
   if (verdict instanceof Promise) {
     void verdict.then((settled) => {
-      if (!socket.destroyed) answer(settled);
+      if (!socket.destroyed) answerUpgrade(req, res, head, settled, routing, stats, open);
     });
-  } else answer(verdict);
+  } else answerUpgrade(req, res, head, verdict, routing, stats, open);
+}
+
+function answerUpgrade(
+  req: IncomingMessage,
+  res: Exchange,
+  head: Buffer,
+  verdict: Verdict,
+  routing: Routing,
+  stats: Stats,
+  open: Set<Socket>,
+): void {
+  const decision = route(req.url ?? '', routing.table);
+  const admitted = admit(res, decision, verdict, routing, stats);
+  if (admitted === undefined) return;
+  relayUpgrade(
+    req,
+    res,
+    head,
+    toOutgoing(req, admitted, agentsFor(admitted, routing), routing.via, true),
+    { stats, idleMs: routing.timeouts.websocket_idle_ms, open },
+  );
 }
 
 type Relayed = Extract<Route, { kind: 'reverse' | 'forward' }>;
