@@ -292,6 +292,7 @@ export function emptyStats(uptimeMs = 1000): StatsSnapshot {
     clients: [],
     sessions: [],
     projects: [],
+    users: [],
     uptimeMs,
     recent: [],
   };

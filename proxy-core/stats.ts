@@ -40,7 +40,8 @@ export interface Stats {
   webSocketClosed(): void;
   /** What a response head said about limits, for the account `host` + `fingerprint`. */
   limitsRead(host: string, fingerprint: string, reading: LimitsReading, status: number): void;
-  tunnelOpened(host: string, schema: SchemaId): void;
+  /** A tunnel to `host` opened, admitted as proxy `user` (null: no credentials asked). */
+  tunnelOpened(host: string, schema: SchemaId, user?: string | null): void;
   tunnelClosed(bytesIn: number, bytesOut: number): void;
   /** A closed tunnel's client and origin, once known: counted for them. */
   tunnelAttributed(tunnel: TunnelSeen): void;
@@ -154,11 +155,11 @@ export function createStats(now: () => number = Date.now): Stats {
       usage.prune(new Date(now()), USAGE_DAYS);
       version++;
     },
-    tunnelOpened(host, schema) {
+    tunnelOpened(host, schema, user) {
       tunnels.total++;
       tunnels.active++;
-      metrics.tunnel(host);
-      sink?.tunnel(host);
+      metrics.tunnel(host, user ?? null);
+      sink?.tunnel(host, user ?? null);
       const key = byHost.has(host) || byHost.size < TUNNEL_HOST_LIMIT ? host : OTHER_HOSTS;
       // '(other)' gathers hosts of every schema, so it cannot take the first one's.
       const label = key === host ? schema : 'unknown';

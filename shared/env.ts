@@ -26,6 +26,8 @@ export type EnvMode = (typeof ENV_MODES)[number]['id'];
 export interface ListenAddress {
   readonly host: string;
   readonly port: number;
+  /** The proxy serves TLS (config tls): reached at `https://`. */
+  readonly secure?: boolean;
 }
 
 /**
@@ -51,7 +53,8 @@ const UNSPECIFIED: ReadonlyMap<string, string> = new Map([
 export function toClientOrigin(address: ListenAddress): string {
   const bare = bareHost(address.host);
   const host = UNSPECIFIED.get(bare) ?? bare;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const scheme = address.secure === true ? 'https' : 'http';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
 /**

@@ -16,12 +16,14 @@ import {
   CLIENT_LIMIT,
   PROJECT_LIMIT,
   SESSION_LIMIT,
+  USER_LIMIT,
   type ClientRef,
   type ClientStats,
   type ProcessRef,
   type ProjectRef,
   type ProjectStats,
   type SessionStats,
+  type UserStats,
   type WhoTally,
 } from './who.js';
 
@@ -198,6 +200,11 @@ export interface StatsSnapshot {
   readonly sessions: readonly SessionStats[];
   /** Per git work tree, most recently seen first (at most PROJECT_LIMIT). */
   readonly projects: readonly ProjectStats[];
+  /**
+   * Per proxy user whose credentials admitted requests, most recently seen first (at most
+   * USER_LIMIT); empty where no credentials are asked.
+   */
+  readonly users: readonly UserStats[];
 }
 
 /**
@@ -232,7 +239,8 @@ function isStatsSnapshot(value: unknown): value is StatsSnapshot {
     isLimitsSnapshot(value['limits']) &&
     isList(value['clients'], CLIENT_LIMIT, isClientStats) &&
     isList(value['sessions'], SESSION_LIMIT, isSessionStats) &&
-    isList(value['projects'], PROJECT_LIMIT, isProjectStats)
+    isList(value['projects'], PROJECT_LIMIT, isProjectStats) &&
+    isList(value['users'], USER_LIMIT, isUserStats)
   );
 }
 
@@ -276,6 +284,10 @@ function isSessionStats(value: unknown): value is SessionStats {
     (value['project'] === null || isProjectRef(value['project'])) &&
     isTextOrNull(value['process'])
   );
+}
+
+function isUserStats(value: unknown): value is UserStats {
+  return isWhoTally(value) && typeof value['name'] === 'string';
 }
 
 function isProjectStats(value: unknown): value is ProjectStats {

@@ -89,6 +89,11 @@ export interface SessionStats extends WhoTally {
   readonly process: string | null;
 }
 
+/** What one proxy user (auth.users, or auth.username) did: requests and tunnels they sent. */
+export interface UserStats extends WhoTally {
+  readonly name: string;
+}
+
 export interface ProjectStats extends WhoTally, ProjectRef {
   /** Names of the clients seen working in this project, most recent first. */
   readonly clients: readonly string[];
@@ -98,3 +103,4 @@ export interface ProjectStats extends WhoTally, ProjectRef {
 export const SESSION_LIMIT = 200;
 export const PROJECT_LIMIT = 100;
 export const CLIENT_LIMIT = 100;
+export const USER_LIMIT = 100;

@@ -29,10 +29,32 @@ export interface Timeouts {
   readonly websocket_idle_ms: number;
 }
 
-/** Proxy credentials a client must send as Basic `Proxy-Authorization`. */
+/**
+ * Proxy credentials a client must send as Basic `Proxy-Authorization`: one user with a password
+ * written in the file (`username` and `password`, both or neither), and/or several users with
+ * password hashes (`users`). At least one of the two.
+ */
 export interface Auth {
-  readonly username: string;
-  readonly password: string;
+  readonly username?: string;
+  readonly password?: string;
+  /**
+   * Proxy users by name, each with a password hash (`scrypt$N=16384,r=8,p=1$…`, printed by
+   * `memex-proxy hash-password`). An admitted request is attributed to its user.
+   */
+  readonly users?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A TLS listener: clients connect with `https://` (to the proxy itself, as with
+ * `HTTPS_PROXY=https://…`). Paths of PEM files; a relative path is relative to the config file's
+ * directory. Read at start and on every reload (SIGHUP), so renewed files behind the same paths
+ * are served from then on.
+ */
+export interface TlsConfig {
+  /** The certificate, with its chain after it (certbot's fullchain.pem). */
+  readonly cert: string;
+  /** Its private key, unencrypted. */
+  readonly key: string;
 }
 
 /** Desktop notifications of the tray app (the proxy itself ignores them). */
@@ -114,10 +136,12 @@ export interface Config {
   readonly connect_ports: readonly number[] | null;
   readonly timeouts: Timeouts;
   /**
-   * Proxy credentials (`auth.username`, `auth.password`), checked on every request when `host`
-   * is not a loopback address; required then. Default null (none).
+   * Proxy credentials (`auth.username` and `auth.password`, or `auth.users`), checked on every
+   * request when set; required when `host` is not a loopback address. Default null (none).
    */
   readonly auth: Auth | null;
+  /** Serve TLS (`https://`) instead of plain HTTP. Default null (plain HTTP). */
+  readonly tls: TlsConfig | null;
   /**
    * Prices per million tokens by model-name glob (`claude-sonnet-4*: {input_per_mtok: 3, …}`),
    * for the cost columns; memex ships none. Default {} (no costs shown).
@@ -154,6 +178,7 @@ export const DEFAULT_CONFIG: Config = {
     websocket_idle_ms: 3_600_000,
   },
   auth: null,
+  tls: null,
   pricing: {},
   notify: { thresholds: [80, 95] },
   attribution: { processes: true },
@@ -182,8 +207,8 @@ export function exposureProblem(config: Config): string | null {
   if (isLoopbackHost(config.host) || config.auth !== null) return null;
   return (
     `refusing to listen on ${config.host}: it is not a loopback address, so anyone on the ` +
-    'network could use this proxy; set auth.username and auth.password in the config file ' +
-    '(clients then send Proxy-Authorization), or listen on 127.0.0.1'
+    'network could use this proxy; set auth.users (or auth.username and auth.password) in the ' +
+    'config file (clients then send Proxy-Authorization), or listen on 127.0.0.1'
   );
 }
 

@@ -8,13 +8,13 @@ import { checkOtlp } from './otlp.js';
 import {
   DEFAULT_CONFIG,
   type Attribution,
-  type Auth,
   type Config,
   type HistoryConfig,
   type InspectorConfig,
   type MetricsConfig,
   type Notify,
 } from './config.js';
+import { checkAuth, checkTls } from './gateway.js';
 
 const TIMEOUT_KEYS = [
   'header_ms',
@@ -32,6 +32,7 @@ export const CONFIG_KEYS = [
   'connect_ports',
   'timeouts',
   'auth',
+  'tls',
   'pricing',
   'notify',
   'attribution',
@@ -46,7 +47,6 @@ const PRICE_KEYS = [
   'cache_read_per_mtok',
   'cache_write_per_mtok',
 ] as const;
-const AUTH_KEYS = ['username', 'password'] as const;
 
 /** Finds where a key path sits in the source text (1-based), when the format can say. */
 type Locate = (path: readonly string[]) => { line: number; column: number } | undefined;
@@ -118,6 +118,7 @@ export function toConfig(
     }
   }
   const auth = value['auth'] === undefined ? base.auth : checkAuth(value['auth'], report);
+  const tls = value['tls'] === undefined ? base.tls : checkTls(value['tls'], file, report);
   const pricing =
     value['pricing'] === undefined ? base.pricing : checkPricing(value['pricing'], report);
   const notify = value['notify'] === undefined ? base.notify : checkNotify(value['notify'], report);
@@ -140,6 +141,7 @@ export function toConfig(
     connect_ports: connectPorts,
     timeouts,
     auth,
+    tls,
     pricing,
     notify,
     attribution,
@@ -307,27 +309,6 @@ function checkPricing(value: unknown, report: Report): Pricing {
     pricing[pattern] = price;
   }
   return pricing;
-}
-
-// Credentials are never echoed in a message: the file may be shown, the error may be logged.
-function checkAuth(value: unknown, report: Report): Auth | null {
-  if (value === null) return null;
-  if (!isPlainObject(value)) {
-    report(['auth'], 'expected a mapping with username and password');
-    return null;
-  }
-  checkKeys(value, ['auth'], AUTH_KEYS, report);
-  const { username, password } = value;
-  let ok = true;
-  if (typeof username !== 'string' || username === '' || username.includes(':')) {
-    report(['auth', 'username'], 'expected a non-empty string without ":"');
-    ok = false;
-  }
-  if (typeof password !== 'string' || password === '') {
-    report(['auth', 'password'], 'expected a non-empty string');
-    ok = false;
-  }
-  return ok ? { username: username as string, password: password as string } : null;
 }
 
 function checkHost(value: unknown, report: Report): string {

@@ -8,6 +8,8 @@ import { isHttpUrl, isUpstreamName } from '../config/validate.js';
 
 /** What the command line asks for; absent fields leave the config as it is. */
 export interface CliOptions {
+  /** A subcommand instead of the proxy: `hash-password` prints a hash for auth.users. */
+  readonly command?: 'hash-password';
   readonly help: boolean;
   readonly version: boolean;
   readonly printConfig: boolean;
@@ -22,6 +24,8 @@ export interface CliOptions {
 }
 
 export const USAGE = `Usage: memex-proxy [options]
+       memex-proxy hash-password
+
 
 A local proxy for LLM API traffic: forward proxy (HTTP_PROXY), CONNECT tunnels (HTTPS_PROXY)
 and reverse routes for base URLs (ANTHROPIC_BASE_URL, OPENAI_BASE_URL).
@@ -38,10 +42,24 @@ Options:
   --print-config                     print the effective config as JSON and exit
   --version                          print the version and exit
   --help                             print this help and exit
+
+hash-password reads a password from stdin (typed without echo, or the first line of a pipe) and
+prints its scrypt hash, for auth.users in the config file:
+  auth:
+    users:
+      alice: <the printed hash>
 `;
 
 /** Parses argv (without node and the script); returns the options or a one-line error. */
 export function parseCliArgs(argv: readonly string[]): CliOptions | { error: string } {
+  if (argv[0] === 'hash-password') {
+    const rest = argv.slice(1);
+    if (rest.length === 0) return { ...NO_OPTIONS, command: 'hash-password' };
+    if (rest.length === 1 && (rest[0] === '--help' || rest[0] === '-h')) {
+      return { ...NO_OPTIONS, help: true };
+    }
+    return { error: 'hash-password takes no arguments: it reads the password from stdin' };
+  }
   let values;
   try {
     ({ values } = parseArgs({
@@ -139,6 +157,8 @@ export function applyCliOptions(config: Config, options: CliOptions): Config {
     history: { ...config.history, path: options.historyFile ?? config.history.path },
   };
 }
+
+const NO_OPTIONS: CliOptions = { help: false, version: false, printConfig: false, upstreams: {} };
 
 function toInteger(text: string): number | null {
   return /^\d{1,9}$/.test(text) ? Number(text) : null;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // memex-proxy: the proxy on its own, headless (DESIGN.md, "Headless command"). Prints
-// "listening on http://HOST:PORT" once it accepts connections, reloads its config file when it
-// changes, and on SIGINT/SIGTERM drains, then exits 0.
+// "listening on http://HOST:PORT" (https:// with config tls) once it accepts connections,
+// reloads its config file when it changes and on SIGHUP (TLS files re-read then too), and on
+// SIGINT/SIGTERM drains, then exits 0. `memex-proxy hash-password` prints a password's hash.
 
 import { homedir } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
@@ -14,6 +15,7 @@ import { createProxy, type Proxy, type ProxyOptions } from '../http/server.js';
 import { keepHistory, type HistoryKeeper } from './history.js';
 import { keepOtlp, type OtlpKeeper } from './otlp.js';
 import { applyCliOptions, parseCliArgs, USAGE, type CliOptions } from './args.js';
+import { runHashPassword } from './hash-password.js';
 import { applyConfig } from './reload.js';
 import { readVersion } from './version.js';
 import { metricsUrl } from '../observe/otlp.js';
@@ -33,6 +35,10 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   if (options.version) {
     process.stdout.write(`memex-proxy ${readVersion()}\n`);
+    return;
+  }
+  if (options.command === 'hash-password') {
+    process.exitCode = await runHashPassword(process.stdin, process.stdout, process.stderr);
     return;
   }
   const targets: WatchTargets = {
@@ -89,22 +95,33 @@ async function load(targets: WatchTargets, options: CliOptions): Promise<Resolve
   return { config: applyCliOptions(resolved.config, options), source: resolved.source };
 }
 
-// The password, the metrics token and the collector's headers never reach a terminal or a log.
+// The password, the users' hashes, the metrics token and the collector's headers never reach a
+// terminal or a log.
 function redacted(config: Config): Config {
   const metrics =
     config.metrics.token === null ? config.metrics : { ...config.metrics, token: '(hidden)' };
-  const headers = Object.fromEntries(
-    Object.keys(config.otlp.headers).map((name) => [name, '(hidden)']),
-  );
-  const otlp = { ...config.otlp, headers };
-  return config.auth === null
-    ? { ...config, metrics, otlp }
-    : { ...config, metrics, otlp, auth: { username: config.auth.username, password: '(hidden)' } };
+  const otlp = { ...config.otlp, headers: hidden(config.otlp.headers) };
+  const auth = config.auth;
+  if (auth === null) return { ...config, metrics, otlp };
+  const users = auth.users;
+  return {
+    ...config,
+    metrics,
+    otlp,
+    auth: {
+      ...(auth.username === undefined ? {} : { username: auth.username, password: '(hidden)' }),
+      ...(users === undefined ? {} : { users: hidden(users) }),
+    },
+  };
+}
+
+function hidden(secrets: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.keys(secrets).map((name) => [name, '(hidden)']));
 }
 
 function announce(proxy: Proxy, source: string | null, config: Config): void {
   // The address clients use: a listener on every interface is reached through loopback.
-  const base = toClientOrigin(proxy.address());
+  const base = toClientOrigin({ ...proxy.address(), secure: proxy.tls });
   process.stdout.write(
     `memex-proxy listening on ${base}\n` +
       `  proxy:     HTTP_PROXY=${base} HTTPS_PROXY=${base}\n` +
@@ -139,7 +156,8 @@ function serve(
     process.stderr.write(`memex-proxy: unhandled rejection (kept running): ${String(reason)}\n`);
   });
 
-  const reload = async (): Promise<void> => {
+  // `signal`: a SIGHUP asked for it, and is answered with a line even when nothing changed.
+  const reload = async (signal?: NodeJS.Signals): Promise<void> => {
     let next: ResolvedConfig;
     try {
       next = await load(targets, options);
@@ -160,15 +178,23 @@ function serve(
     }
     if ((await keeper.apply(next.config)) || proxy !== before) proxy.useHistory(keeper.current);
     await otlp.apply(next.config);
-    if (isDeepStrictEqual(next.config, config)) return;
+    const changed = !isDeepStrictEqual(next.config, config);
+    if (!changed && signal === undefined) return;
     config = next.config;
+    const tls = config.tls === null ? '' : ` and the TLS certificate from ${config.tls.cert}`;
     process.stderr.write(
-      `memex-proxy: reloaded config from ${next.source ?? 'defaults (no config file)'}\n`,
+      `memex-proxy: ${signal === undefined ? '' : `${signal}: `}reloaded config from ` +
+        `${next.source ?? 'defaults (no config file)'}${tls}\n`,
     );
     if (proxy !== before) announce(proxy, next.source, config);
   };
   const watcher = watchConfig(targets, () => {
-    reloading = reloading.then(reload);
+    reloading = reloading.then(() => reload());
+  });
+  // systemctl reload (ExecReload=kill -HUP): after certbot renews the files behind tls.cert and
+  // tls.key, or an edit the watcher cannot see (a config on a network file system).
+  process.on('SIGHUP', (signal) => {
+    reloading = reloading.then(() => reload(signal));
   });
 
   let stopping = false;

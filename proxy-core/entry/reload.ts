@@ -1,14 +1,19 @@
 // Applying a new config to a running proxy without dropping connections in flight: upstreams,
-// timeouts and CONNECT ports apply to new requests in place; a new host or port re-listens, the
-// old listener closing (and draining) only after the new one is up.
+// timeouts, credentials, CONNECT ports and TLS files apply to new requests in place; a new host
+// or port re-listens, the old listener closing (and draining) only after the new one is up.
 
 import { isDeepStrictEqual } from 'node:util';
 import type { Config } from '../config/config.js';
 import { createProxy, type Proxy } from '../http/server.js';
 
-/** What a config change needs: nothing, an in-place update, or a new listener. */
+/**
+ * What a config change needs: nothing, an in-place update, or a new listener. A config with TLS
+ * is always updated: its files are read again, since a renewed certificate (certbot) comes with
+ * the same paths.
+ */
 export function planReload(current: Config, next: Config): 'none' | 'update' | 'relisten' {
   if (current.host !== next.host || current.port !== next.port) return 'relisten';
+  if (next.tls !== null) return 'update';
   // Structural, so two configs that differ only in key order (a file's upstreams reordered)
   // are the same config.
   return isDeepStrictEqual(current, next) ? 'none' : 'update';
@@ -23,7 +28,7 @@ export async function applyConfig(proxy: Proxy, current: Config, next: Config): 
     case 'none':
       return proxy;
     case 'update':
-      proxy.update(next);
+      await proxy.update(next);
       return proxy;
     case 'relisten': {
       const fresh = await createProxy(next, proxy.stats);

@@ -29,6 +29,8 @@ export interface TunnelInput {
   readonly durationMs: number;
   readonly client: ClientRef;
   readonly project: ProjectRef | null;
+  /** The proxy user whose credentials admitted it, when credentials were asked. */
+  readonly user?: string;
 }
 
 /** A RequestRecord from a message, or undefined when any field is not what the type says. */
@@ -129,7 +131,7 @@ function isProcessRef(value: unknown): value is ProcessRef {
 /** A TunnelInput from a message, or undefined. */
 export function parseTunnelInput(value: unknown): TunnelInput | undefined {
   if (!isFields(value)) return undefined;
-  const { time, host, schema, bytesIn, bytesOut, durationMs, client, project } = value;
+  const { time, host, schema, bytesIn, bytesOut, durationMs, client, project, user } = value;
   if (
     !isCount(time) ||
     !isText(host) ||
@@ -138,9 +140,11 @@ export function parseTunnelInput(value: unknown): TunnelInput | undefined {
     !isCount(bytesOut) ||
     !isCount(durationMs) ||
     !isClientRef(client) ||
-    (project !== null && !isProjectRef(project))
+    (project !== null && !isProjectRef(project)) ||
+    (user !== undefined && !isText(user))
   ) {
     return undefined;
   }
-  return { time, host, schema, bytesIn, bytesOut, durationMs, client, project };
+  const tunnel = { time, host, schema, bytesIn, bytesOut, durationMs, client, project };
+  return user === undefined ? tunnel : { ...tunnel, user };
 }

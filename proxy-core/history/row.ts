@@ -74,8 +74,8 @@ export function toRequestParams(
 }
 
 export const INSERT_TUNNEL = `INSERT INTO tunnels (time, day, host, schema, bytes_in, bytes_out,
-  duration_ms, client, client_version, project_root, project_name, branch)
-  VALUES (${new Array(12).fill('?').join(', ')})`;
+  duration_ms, client, client_version, project_root, project_name, branch, user)
+  VALUES (${new Array(13).fill('?').join(', ')})`;
 
 /** INSERT_TUNNEL's parameters for `tunnel`, on local date `day`. */
 export function toTunnelParams(tunnel: TunnelInput, day: string): SQLInputValue[] {
@@ -93,6 +93,7 @@ export function toTunnelParams(tunnel: TunnelInput, day: string): SQLInputValue[
     project?.root ?? null,
     project?.name ?? null,
     project?.branch ?? null,
+    tunnel.user ?? null,
   ];
 }
 

@@ -112,6 +112,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX captures_time ON captures (time);
   `,
+  `
+  -- The proxy user a tunnel was admitted as (auth.users, issue 18), as requests have had.
+  ALTER TABLE tunnels ADD COLUMN user TEXT;
+  `,
 ];
 
 /** The version this build writes: every migration applied. */

@@ -2,6 +2,8 @@
 // listener's policy — the gate (gate.ts) and proxy credentials for every request, then what each
 // mode adds: forward targets that loop or are private, CONNECT targets that loop, are private or
 // use a port not allowed. The shell that calls them answers the refusal; nothing goes upstream.
+// Credentials name the user a request is admitted as; only the first sight of a hashed user's
+// credentials makes the verdict wait (credentials.ts).
 
 import type { IncomingMessage } from 'node:http';
 import type { ProxyErrorCode } from '../errors.js';
@@ -24,15 +26,15 @@ export interface ListenerPolicy {
   readonly gate: GateContext;
   /** Addresses that reach this machine, for loop detection. */
   readonly own: ReadonlySet<string>;
-  /** Null on a loopback listener: no credentials asked. */
+  /** Null when no credentials are asked (a loopback listener without auth). */
   readonly credentials: CredentialCheck | null;
   /** Ports a CONNECT may reach; null allows any. */
   readonly connectPorts: ReadonlySet<number> | null;
 }
 
 const AUTH_MESSAGE =
-  'memex listens beyond loopback and needs proxy credentials: send Proxy-Authorization: Basic ' +
-  '(e.g. HTTP_PROXY=http://user:password@host:port)';
+  'memex needs proxy credentials: send Proxy-Authorization: Basic ' +
+  '(e.g. HTTPS_PROXY=http://user:password@host:port)';
 
 const AUTH_REFUSAL: Refusal = {
   code: 'PROXY_AUTH_REQUIRED',
@@ -42,15 +44,32 @@ const AUTH_REFUSAL: Refusal = {
 
 const LOOP_MESSAGE = 'the target is this memex itself; refusing to loop';
 
-/** The gate, then proxy credentials on an exposed listener: for every request, CONNECT too. */
-export function refuseRequest(req: IncomingMessage, policy: ListenerPolicy): Refusal | null {
+/** A request admitted without credentials (none asked): it has no user. */
+export const NO_USER = '';
+
+/** What admission says of a request: refused, or admitted as a user (NO_USER: none). */
+export type Verdict = Refusal | string;
+
+/**
+ * The gate, then proxy credentials when they are asked: for every request, CONNECT too. A
+ * promise only while credentials seen for the first time are verified.
+ */
+export function admitRequest(
+  req: IncomingMessage,
+  policy: ListenerPolicy,
+): Verdict | Promise<Verdict> {
   const refusal = checkRequest(req, policy.gate);
   if (refusal !== null) return refusal;
   const credentials = policy.credentials;
-  if (credentials !== null && !credentials(req.headers['proxy-authorization'])) {
-    return AUTH_REFUSAL;
-  }
-  return null;
+  if (credentials === null) return NO_USER;
+  const user = credentials(req.headers['proxy-authorization']);
+  if (user === null) return AUTH_REFUSAL;
+  if (typeof user === 'string') return user;
+  return user.then(toVerdict);
+}
+
+function toVerdict(user: string | null): Verdict {
+  return user ?? AUTH_REFUSAL;
 }
 
 /** A forward-mode target: not memex itself, not a private address when exposed. */

@@ -1,9 +1,9 @@
 // One request's way through memex, top to bottom (DESIGN.md, "proxy-core: one request path"):
 // route (pure), admit (pure), record the context once, then answer, relay or tunnel.
 //
-//   request ─▶ route() ─▶ refuseRequest() ─▶ internal endpoint (/_memex/*)
-//                              │
-//                              ▼ res.track(context), once
+//   request ─▶ route() ─▶ admitRequest() ─▶ internal endpoint (/_memex/*)
+//                              │  (waits only while new credentials are verified)
+//                              ▼ res.track(context, with the admitted user), once
 //                         refusal? ─▶ JSON error (gate, credentials, route, forward target)
 //                              │
 //                              ▼
@@ -11,18 +11,20 @@
 //
 //   Upgrade: websocket ─▶ the same route and admission ─▶ toOutgoing(upgrade) ─▶ relayUpgrade()
 //
-//   CONNECT ─▶ routeConnect() ─▶ refuseRequest(), refuseConnect() ─▶ openTunnel()
+//   CONNECT ─▶ routeConnect() ─▶ admitRequest(), refuseConnect() ─▶ openTunnel(user)
 
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Timeouts } from '../config/config.js';
 import type { Stats } from '../stats.js';
 import {
+  admitRequest,
+  NO_USER,
   refuseConnect,
   refuseForward,
-  refuseRequest,
   type ListenerPolicy,
   type Refusal,
+  type Verdict,
 } from './admission.js';
 import type { Agents } from './agents.js';
 import type { Origins } from './attribution.js';
@@ -54,8 +56,6 @@ export interface Routing {
   readonly via: string;
   /** Where each client connection came from (the local process and project). */
   readonly origins: Origins;
-  /** The proxy user an admitted request is attributed to (an exposed listener's), or null. */
-  readonly user: string | null;
   /** Where finished exchanges and tunnels are kept, and /_memex/history reads; null: none. */
   readonly history: History | null;
   /** What the request inspector keeps with history, or null (inspector or history off). */
@@ -74,15 +74,30 @@ export function handleRequest(
   const decision = route(req.url ?? '', routing.table);
   // With metrics.token set, the token is /_memex/metrics's one key (checked there) and stands in
   // for proxy credentials, so a scraper on another host needs none; the gate applies as always.
-  const early =
+  const verdict =
     decision.kind === 'internal' && decision.endpoint === 'metrics' && routing.metricsToken !== null
-      ? checkRequest(req, routing.policy.gate)
-      : refuseRequest(req, routing.policy);
-  if (early === null && decision.kind === 'internal') {
+      ? (checkRequest(req, routing.policy.gate) ?? NO_USER)
+      : admitRequest(req, routing.policy);
+  if (verdict instanceof Promise) {
+    void verdict.then((settled) => {
+      if (!req.socket.destroyed) answerRequest(req, res, decision, settled, routing, stats);
+    });
+  } else answerRequest(req, res, decision, verdict, routing, stats);
+}
+
+function answerRequest(
+  req: IncomingMessage,
+  res: Exchange,
+  decision: Route,
+  verdict: Verdict,
+  routing: Routing,
+  stats: Stats,
+): void {
+  if (typeof verdict === 'string' && decision.kind === 'internal') {
     serveInternal(req, res, decision, stats, routing);
     return;
   }
-  const admitted = admit(res, decision, early, routing, stats);
+  const admitted = admit(res, decision, verdict, routing, stats);
   if (admitted === undefined) return;
   relay(req, res, toOutgoing(req, admitted, agentsFor(admitted, routing), routing.via));
 }
@@ -101,8 +116,25 @@ export function handleUpgrade(
 ): void {
   const res = upgradeExchange(req, socket);
   if (res === undefined) return;
+  const verdict = admitRequest(req, routing.policy);
+  if (verdict instanceof Promise) {
+    void verdict.then((settled) => {
+      if (!socket.destroyed) answerUpgrade(req, res, head, settled, routing, stats, open);
+    });
+  } else answerUpgrade(req, res, head, verdict, routing, stats, open);
+}
+
+function answerUpgrade(
+  req: IncomingMessage,
+  res: Exchange,
+  head: Buffer,
+  verdict: Verdict,
+  routing: Routing,
+  stats: Stats,
+  open: Set<Socket>,
+): void {
   const decision = route(req.url ?? '', routing.table);
-  const admitted = admit(res, decision, refuseRequest(req, routing.policy), routing, stats);
+  const admitted = admit(res, decision, verdict, routing, stats);
   if (admitted === undefined) return;
   relayUpgrade(
     req,
@@ -119,16 +151,17 @@ type Relayed = Extract<Route, { kind: 'reverse' | 'forward' }>;
 function admit(
   res: Exchange,
   decision: Route,
-  early: Refusal | null,
+  verdict: Verdict,
   routing: Routing,
   stats: Stats,
 ): Relayed | undefined {
+  const user = typeof verdict === 'string' ? verdict : null;
   res.track(
     stats,
-    early === null ? contextOf(decision, routing) : refusedContext(decision.pathname),
+    user === null ? refusedContext(decision.pathname) : contextOf(decision, routing, user),
     routing.origins.of(res.req.socket),
   );
-  const refusal = early ?? refuseRouted(decision, routing.policy);
+  const refusal = typeof verdict === 'string' ? refuseRouted(decision, routing.policy) : verdict;
   if (refusal !== null) {
     sendError(res, refusal.code, refusal.message, refusal.headers);
     return undefined;
@@ -149,19 +182,40 @@ export function handleConnect(
   stats: Stats,
   open: Set<Socket>,
 ): void {
+  const verdict = admitRequest(req, routing.policy);
+  if (verdict instanceof Promise) {
+    void verdict.then((settled) => {
+      if (!socket.destroyed) answerConnect(req, socket, head, settled, routing, stats, open);
+    });
+  } else answerConnect(req, socket, head, verdict, routing, stats, open);
+}
+
+function answerConnect(
+  req: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+  verdict: Verdict,
+  routing: Routing,
+  stats: Stats,
+  open: Set<Socket>,
+): void {
   const decision = routeConnect(req.url ?? '');
   const refusal: Refusal | null =
-    refuseRequest(req, routing.policy) ??
-    (decision.kind === 'reject' ? decision : refuseConnect(decision.target, routing.policy));
+    typeof verdict !== 'string'
+      ? verdict
+      : decision.kind === 'reject'
+        ? decision
+        : refuseConnect(decision.target, routing.policy);
   if (refusal !== null) {
     stats.tunnelFailed();
     sendRawError(socket, refusal.code, refusal.message, undefined, refusal.headers);
     return;
   }
-  if (decision.kind === 'tunnel') {
+  if (typeof verdict === 'string' && decision.kind === 'tunnel') {
     openTunnel(socket, head, decision.target, routing.dial, stats, open, {
       client: clientOf(req.headers),
       origin: routing.origins.of(socket),
+      user: toUser(verdict),
       history: routing.history,
     });
   }
@@ -196,8 +250,10 @@ function serveInternal(
 
 function contextOf(
   decision: Route,
-  { timeouts, user, history, inspector }: Routing,
+  { timeouts, history, inspector }: Routing,
+  admitted: string,
 ): ExchangeContext {
+  const user = toUser(admitted);
   switch (decision.kind) {
     case 'reverse':
       return {
@@ -223,6 +279,10 @@ function contextOf(
     case 'reject':
       return refusedContext(decision.pathname);
   }
+}
+
+function toUser(admitted: string): string | null {
+  return admitted === NO_USER ? null : admitted;
 }
 
 /**

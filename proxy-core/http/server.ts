@@ -1,45 +1,46 @@
-// The proxy's listener: one http.Server handing requests, WebSocket upgrades and CONNECTs to
-// dispatch.ts, the config
-// compiled into what a request is decided on (and recompiled on update), parse errors answered in
-// memex's error shape, and shutdown that drains before it cuts.
+// The proxy's listener: one http.Server (an https.Server with config tls, listener.ts) handing
+// requests, WebSocket upgrades and CONNECTs to dispatch.ts, the config compiled into what a
+// request is decided on (and recompiled on update), and shutdown that drains before it cuts.
 
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { exposureProblem, isLoopbackHost, type Config } from '../config/config.js';
-import { ConfigError, errnoOf, ListenError } from '../errors.js';
+import { isDeepStrictEqual } from 'node:util';
+import { exposureProblem, isLoopbackHost, type Auth, type Config } from '../config/config.js';
+import { ConfigError, ListenError } from '../errors.js';
 import { createStats, type Stats } from '../stats.js';
 import { createAgents, type Agents } from './agents.js';
 import { createOrigins, type OriginFinder, type Origins } from './attribution.js';
 import { createThreadedLookup } from '../observe/origin/threaded.js';
 import type { History } from '../history/history.js';
 import { readMaxConnections } from './capacity.js';
-import { createCredentialCheck } from './credentials.js';
+import { loadCertificate } from './certificate.js';
+import { createCredentialCheck, type CredentialCheck } from './credentials.js';
 import { guardedLookup, isSelf, ownAddresses } from './destinations.js';
 import { handleConnect, handleRequest, handleUpgrade, type Routing } from './dispatch.js';
-import { Exchange } from './exchange.js';
+import type { Exchange } from './exchange.js';
+import { createListening } from './listener.js';
 import { createTokenCheck } from './metrics-endpoint.js';
-import { sendRawError } from './reply.js';
 import { toRouteTable } from './route.js';
-import { isWebSocketUpgrade } from './upgrade.js';
 
 // While draining, how often connections that went idle are closed.
 const DRAIN_SWEEP_MS = 50;
-
-// How often Node looks for connections past their head timeout.
-const HEAD_CHECK_MS = 1_000;
 
 /** A running proxy. */
 export interface Proxy {
   /** The address it listens on (the real port when 0 was asked for). */
   address(): { host: string; port: number };
   readonly stats: Stats;
+  /** True when it serves TLS (`https://`, config tls). */
+  readonly tls: boolean;
   /**
-   * Applies new upstreams, timeouts, credentials and CONNECT ports to requests that start from
-   * now on; throws a ConfigError (and changes nothing) for a config that must not be served.
+   * Applies new upstreams, timeouts, credentials, CONNECT ports and TLS files (read again, also
+   * when their paths are unchanged) to requests and connections that start from now on; rejects
+   * with a ConfigError (and changes nothing) for a config that must not or cannot be served:
+   * exposed without credentials, bad TLS files, TLS turned on or off (a new listener is needed).
    */
-  update(config: Config): void;
+  update(config: Config): Promise<void>;
   /** Keeps exchanges that finish from now on in `history` (null: nowhere). */
   useHistory(history: History | null): void;
   /**
@@ -81,6 +82,7 @@ export async function createProxy(
   options: ProxyOptions = {},
 ): Promise<Proxy> {
   checkServable(config);
+  const certificate = config.tls === null ? null : await loadCertificate(config.tls);
   const exposed = !isLoopbackHost(config.host);
   const upstreamAgents = createAgents();
   const own = ownAddresses(config.host);
@@ -98,7 +100,19 @@ export async function createProxy(
   stats.setPricing(config.pricing);
   let history: History | null = options.history ?? null;
   let current = config;
-  let routing = compile(config, listener, history);
+  // Kept while auth stays the same: a reload must not forget the credentials already verified
+  // (each took a scrypt verify to learn).
+  let checked: { auth: Auth | null; check: CredentialCheck | null } = { auth: null, check: null };
+  const credentialsFor = (auth: Auth | null): CredentialCheck | null => {
+    if (!isDeepStrictEqual(auth, checked.auth)) {
+      checked = { auth, check: auth === null ? null : createCredentialCheck(auth) };
+    }
+    return checked.check;
+  };
+  const build = (next: Config): Routing =>
+    compile(next, listener, history, credentialsFor(next.auth));
+  let routing = build(config);
+  // Both sockets of each live tunnel (tunnel.ts).
   const tunnels = new Set<Socket>();
   const websockets = new Set<Socket>();
   const destroyAgents = (): void => {
@@ -107,31 +121,16 @@ export async function createProxy(
     ownLookup?.close();
   };
 
-  const server: Server<typeof IncomingMessage, typeof Exchange> = createServer({
-    ServerResponse: Exchange,
-    noDelay: true,
-    // Long uploads are bounded by the stream idle timeout, not a total time limit.
-    requestTimeout: 0,
-    headersTimeout: config.timeouts.header_ms,
-    // Node checks the head timeout only this often (default 30 s): keep it close to the limit.
-    connectionsCheckingInterval: HEAD_CHECK_MS,
-    // The gate answers a missing Host itself, in memex's error shape, and only for origin-form.
-    requireHostHeader: false,
-    // Only WebSocket handshakes leave HTTP; any other Upgrade (h2c) is a request like others,
-    // its Upgrade header dropped as hop-by-hop. (Node < 24.9 ignores this and sends every
-    // Upgrade to 'upgrade', where it is relayed the same way.)
-    shouldUpgradeCallback: isWebSocketUpgrade,
+  // The origin lookup starts as the connection is accepted, not when its first request is read:
+  // a short-lived client is still there when the scan looks for it.
+  const { server, secure } = createListening(config.timeouts, certificate, (socket) => {
+    routing.origins.of(socket);
   });
   server.setTimeout(config.timeouts.stream_idle_ms);
   // Refuse new connections (Node closes them at once) before descriptors run out for all.
   const maxConnections = readMaxConnections();
   if (maxConnections !== null) server.maxConnections = maxConnections;
 
-  // The origin lookup starts as the connection is accepted, not when its first request is read:
-  // a short-lived client is still there when the scan looks for it.
-  server.on('connection', (socket: Socket) => {
-    routing.origins.of(socket);
-  });
   server.on('request', (req: IncomingMessage, res: Exchange) => {
     handleRequest(req, res, routing, stats);
   });
@@ -141,7 +140,6 @@ export async function createProxy(
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     handleUpgrade(req, socket, head, routing, stats, websockets);
   });
-  server.on('clientError', onClientError);
 
   server.listen(config.port, config.host);
   try {
@@ -155,7 +153,7 @@ export async function createProxy(
   // Port 0 became a real port: loops and the Host check are about that one.
   if (bound !== null && typeof bound !== 'string' && bound.port !== listener.port) {
     listener = { ...listener, port: bound.port };
-    routing = compile(config, listener, history);
+    routing = build(config);
   }
 
   return {
@@ -163,9 +161,22 @@ export async function createProxy(
       return { host: config.host, port: listener.port };
     },
     stats,
-    update(next) {
+    tls: secure !== null,
+    async update(next) {
       checkServable(next);
-      routing = compile(next, listener, history);
+      if ((next.tls === null) !== (secure === null)) {
+        throw new ConfigError('CONFIG_INVALID', '', [
+          {
+            keyPath: 'tls',
+            message:
+              `turning TLS ${secure === null ? 'on' : 'off'} needs a restart of the proxy; ` +
+              `it keeps serving ${secure === null ? 'plain HTTP' : 'TLS'} until then`,
+          },
+        ]);
+      }
+      const renewed = next.tls === null ? null : await loadCertificate(next.tls);
+      if (secure !== null && renewed !== null) secure.setSecureContext(renewed);
+      routing = build(next);
       current = next;
       stats.setPricing(next.pricing);
       server.setTimeout(next.timeouts.stream_idle_ms);
@@ -173,7 +184,7 @@ export async function createProxy(
     },
     useHistory(next) {
       history = next;
-      routing = compile(current, listener, history);
+      routing = build(current);
     },
     async close(graceMs = 10_000) {
       const closed = new Promise<void>((resolve) =>
@@ -182,7 +193,8 @@ export async function createProxy(
         }),
       );
       server.closeIdleConnections();
-      for (const socket of tunnels) socket.destroy();
+      const cut = [...tunnels];
+      for (const socket of cut) socket.destroy();
       // A keep-alive connection whose last response just finished would otherwise stay open
       // until the client's keep-alive timeout; Node has no "connection went idle" event to hook.
       const sweeper = setInterval(() => {
@@ -194,6 +206,9 @@ export async function createProxy(
         for (const socket of websockets) socket.destroy();
       }, graceMs);
       await closed;
+      // A tunnel is recorded as its upstream socket closes, which can come after the listener's
+      // last connection: wait for it, so history (closed after this) keeps the tunnel too.
+      await Promise.all(cut.map(untilClosed));
       clearInterval(sweeper);
       clearTimeout(timer);
       destroyAgents();
@@ -210,11 +225,17 @@ function checkServable(config: Config): void {
 }
 
 // Compiled from a Config once, so a request does no parsing of configuration.
-function compile(config: Config, listener: Listener, history: History | null): Routing {
+function compile(
+  config: Config,
+  listener: Listener,
+  history: History | null,
+  credentials: CredentialCheck | null,
+): Routing {
   const { exposed, port, own } = listener;
   // Exposed: CONNECT reaches 443 only unless connect_ports says otherwise, and dials through the
-  // guarded lookup. checkServable refuses an exposed config without auth; should one slip
-  // through, nothing is let in.
+  // guarded lookup. Credentials are asked whenever auth is set (a loopback listener behind an
+  // SSH tunnel or a TLS front end serves other machines too). checkServable refuses an exposed
+  // config without auth; should one slip through, nothing is let in.
   const connectPorts =
     config.connect_ports !== null ? new Set(config.connect_ports) : exposed ? new Set([443]) : null;
   return {
@@ -225,11 +246,7 @@ function compile(config: Config, listener: Listener, history: History | null): R
       exposed,
       gate: { port, loopback: !exposed, listenHost: config.host, viaToken: `memex-${listener.id}` },
       own,
-      credentials: !exposed
-        ? null
-        : config.auth === null
-          ? denyAll
-          : createCredentialCheck(config.auth),
+      credentials: credentials ?? (exposed ? denyAll : null),
       connectPorts,
     },
     timeouts: config.timeouts,
@@ -240,7 +257,6 @@ function compile(config: Config, listener: Listener, history: History | null): R
     forwardAgents: listener.forwardAgents,
     via: `1.1 memex-${listener.id}`,
     origins: config.attribution.processes ? listener.originsOn : listener.originsOff,
-    user: exposed && config.auth !== null ? config.auth.username : null,
     history,
     // Captures live in history: without it there is nowhere to keep one.
     inspector:
@@ -251,26 +267,18 @@ function compile(config: Config, listener: Listener, history: History | null): R
   };
 }
 
-function denyAll(): boolean {
-  return false;
+function denyAll(): null {
+  return null;
 }
 
-// A request Node could not parse: answer 400 (431 for oversized headers) in memex's error shape.
-function onClientError(err: Error, socket: Socket): void {
-  const errno = errnoOf(err);
-  if (errno === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  if (errno === 'HPE_HEADER_OVERFLOW') {
-    sendRawError(socket, 'BAD_REQUEST', 'request headers are too large', 431);
-    return;
-  }
-  if (errno === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    sendRawError(socket, 'BAD_REQUEST', 'request headers were not received in time', 408);
-    return;
-  }
-  sendRawError(socket, 'BAD_REQUEST', `malformed HTTP request (${errno ?? 'parse error'})`);
+function untilClosed(socket: Socket): Promise<void> {
+  return socket.closed
+    ? Promise.resolve()
+    : new Promise((resolve) => {
+        socket.once('close', () => {
+          resolve();
+        });
+      });
 }
 
 function ignore(): void {

@@ -29,8 +29,9 @@ export interface TunnelDial {
 /**
  * Opens one tunnel to `target`. `head` holds bytes the client sent right after the CONNECT head
  * (in the same packet): they go upstream once the tunnel is open, and are dropped if the dial
- * fails. `open` tracks live tunnels so shutdown can end them; `who` opened it (the CONNECT
- * head's client and the connection's origin), counted when it closes.
+ * fails. `open` holds both sockets of live tunnels so shutdown can end them (the upstream's
+ * until it has closed, when the tunnel is recorded); `who` opened it (the CONNECT
+ * head's client, the connection's origin and the proxy user admitted), counted when it closes.
  */
 export function openTunnel(
   client: Socket,
@@ -42,6 +43,8 @@ export function openTunnel(
   who: {
     readonly client: ClientRef;
     readonly origin: ConnectionOrigin;
+    /** The proxy user whose credentials admitted the CONNECT, or null. */
+    readonly user: string | null;
     readonly history: HistorySink | null;
   },
 ): void {
@@ -55,6 +58,10 @@ export function openTunnel(
     ...(dial.lookup === undefined ? {} : { lookup: dial.lookup }),
   });
   open.add(client);
+  open.add(upstream);
+  upstream.once('close', () => {
+    open.delete(upstream);
+  });
   const connectTimer = setTimeout(() => {
     upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
   }, dial.timeouts.connect_ms);
@@ -87,7 +94,7 @@ export function openTunnel(
     opened = true;
     const schema = classifyHost(target.host);
     const openedAt = performance.now();
-    stats.tunnelOpened(target.host, schema);
+    stats.tunnelOpened(target.host, schema, who.user);
     client.setNoDelay(true);
     upstream.setTimeout(dial.timeouts.tunnel_idle_ms, () => upstream.destroy());
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -101,7 +108,8 @@ export function openTunnel(
       stats.tunnelClosed(bytesIn, bytesOut);
       who.origin.whenKnown(() => {
         const origin = who.origin.origin ?? UNKNOWN_ORIGIN;
-        const tunnel = { client: who.client, origin, host: target.host, schema };
+        const user = who.user === null ? {} : { user: who.user };
+        const tunnel = { client: who.client, origin, host: target.host, schema, ...user };
         stats.tunnelAttributed({ ...tunnel, time, durationMs, bytesIn, bytesOut });
         who.history?.addTunnel({
           time,
@@ -112,6 +120,7 @@ export function openTunnel(
           durationMs,
           client: who.client,
           project: origin.project,
+          ...user,
         });
       });
     });

@@ -34,17 +34,22 @@ const TOKEN_TYPES: readonly (readonly [string, keyof TokenCounts])[] = [
 /** Every memex_* family, from the book's counters and `live`'s gauges. */
 export function toFamilies(book: MetricsBook, live: LiveState): MetricFamily[] {
   const requests: MetricSample[] = [];
-  for (const { schema, model, status, client, count } of book.requests.values()) {
-    requests.push({ labels: { schema, model, status_class: status, client }, value: count });
+  for (const { schema, model, status, client, user, count } of book.requests.values()) {
+    requests.push({
+      labels: withUser({ schema, model, status_class: status, client }, user),
+      value: count,
+    });
   }
   const tokens: MetricSample[] = [];
   const cost: MetricSample[] = [];
   for (const series of book.models.values()) {
-    const { schema, model } = series;
+    const { schema, model, user } = series;
     for (const [type, field] of TOKEN_TYPES) {
-      tokens.push({ labels: { schema, model, type }, value: series.tokens[field] });
+      tokens.push({ labels: withUser({ schema, model, type }, user), value: series.tokens[field] });
     }
-    if (series.cost !== null) cost.push({ labels: { schema, model }, value: series.cost });
+    if (series.cost !== null) {
+      cost.push({ labels: withUser({ schema, model }, user), value: series.cost });
+    }
   }
   const rateLimited: MetricSample[] = [];
   const duration: MetricSample[] = [];
@@ -55,7 +60,9 @@ export function toFamilies(book: MetricsBook, live: LiveState): MetricFamily[] {
     ttfb.push(...histogramSamples('memex_ttfb_seconds', schema, series.ttfb));
   }
   const tunnels: MetricSample[] = [];
-  for (const [host, count] of book.tunnels) tunnels.push({ labels: { host }, value: count });
+  for (const { host, user, count } of book.tunnels.values()) {
+    tunnels.push({ labels: withUser({ host }, user), value: count });
+  }
   return [
     counter('memex_requests_total', 'Requests relayed, counted as each ends.', requests),
     counter('memex_tokens_total', 'Tokens the responses reported, by type.', tokens),
@@ -84,6 +91,15 @@ export function toFamilies(book: MetricsBook, live: LiveState): MetricFamily[] {
       utilization(live),
     ),
   ];
+}
+
+// The `user` label only where credentials named one (metrics.ts, UserLabel).
+function withUser(
+  labels: Record<string, string>,
+  user: string | undefined,
+): Record<string, string> {
+  if (user !== undefined) labels['user'] = user;
+  return labels;
 }
 
 function counter(name: string, help: string, values: MetricSample[]): MetricFamily {

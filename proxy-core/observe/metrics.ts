@@ -4,7 +4,8 @@
 
 import type { RequestRecord } from '../../shared/snapshot.js';
 import type { SchemaId } from '../../shared/schemas.js';
-import { costAt, priceOf, type ModelPrice, type Pricing } from '../../shared/pricing.js';
+import { PriceCache } from '../../shared/price-cache.js';
+import { costAt, type Pricing } from '../../shared/pricing.js';
 import type { TokenCounts } from '../../shared/usage.js';
 
 /** Upper bounds of the duration and time-to-first-byte buckets, in seconds. */
@@ -12,10 +13,11 @@ export const DURATION_BUCKETS_S: readonly number[] = [
   0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600,
 ];
 
-/** Distinct models, clients and tunnel hosts that keep their own label value. */
+/** Distinct models, clients, tunnel hosts and proxy users that keep their own label value. */
 export const MODEL_LABELS = 50;
 export const CLIENT_LABELS = 30;
 export const HOST_LABELS = 100;
+export const USER_LABELS = 100;
 
 /** Where values past a label's bound are counted. */
 export const OTHER = 'other';
@@ -29,8 +31,8 @@ export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'error';
 const MODEL_CHARS = 100;
 // A client name past this (an unknown agent's cut user agent) is no product name.
 const CLIENT_CHARS = 40;
-// Models whose price is remembered; past it the cache starts over (a hostile upstream's names).
-const PRICE_CACHE_LIMIT = 512;
+// Config user names are at most 64 characters (validate.ts); auth.username may be longer.
+const USER_CHARS = 64;
 // Raw values remembered per label; past it the memo starts over (a hostile upstream's names).
 const KNOWN_LIMIT = 512;
 const SEPARATOR = '\u0000';
@@ -94,7 +96,16 @@ export class HistogramTally {
   }
 }
 
-export interface RequestSeries {
+/**
+ * The `user` label: the proxy user whose credentials admitted the request or tunnel. Series of
+ * requests no credentials were asked for have no `user` label at all (in PromQL the same as
+ * `user=""`), so a memex without users exposes what it did before.
+ */
+export interface UserLabel {
+  readonly user: string | undefined;
+}
+
+export interface RequestSeries extends UserLabel {
   readonly schema: SchemaId;
   readonly model: string;
   readonly status: StatusClass;
@@ -102,12 +113,17 @@ export interface RequestSeries {
   count: number;
 }
 
-export interface ModelSeries {
+export interface ModelSeries extends UserLabel {
   readonly schema: SchemaId;
   readonly model: string;
   readonly tokens: TokenCounts;
   /** Null while no response of this model was priced. */
   cost: number | null;
+}
+
+export interface TunnelSeries extends UserLabel {
+  readonly host: string;
+  count: number;
 }
 
 export interface SchemaSeries {
@@ -121,18 +137,16 @@ export class MetricsBook {
   readonly requests = new Map<string, RequestSeries>();
   readonly models = new Map<string, ModelSeries>();
   readonly schemas = new Map<SchemaId, SchemaSeries>();
-  readonly tunnels = new Map<string, number>();
+  readonly tunnels = new Map<string, TunnelSeries>();
   readonly #modelLabels = new LabelValues(MODEL_LABELS, toModelLabel);
   readonly #clientLabels = new LabelValues(CLIENT_LABELS, toClientLabel);
   readonly #hostLabels = new LabelValues(HOST_LABELS, (host) => host);
-  #pricing: Pricing = {};
-  // Pricing globs are matched once per model, not once per response.
-  readonly #prices = new Map<string, Readonly<ModelPrice> | null>();
+  readonly #userLabels = new LabelValues(USER_LABELS, toUserLabel);
+  readonly #prices = new PriceCache();
 
   /** The rates costs are counted at, from now on (config `pricing:`). */
   setPricing(pricing: Pricing): void {
-    this.#pricing = pricing;
-    this.#prices.clear();
+    this.#prices.setPricing(pricing);
   }
 
   /** Counts one finished exchange (or a response carried in a WebSocket). */
@@ -142,10 +156,13 @@ export class MetricsBook {
     const model = this.#modelLabels.of(usage?.model ?? '');
     const status = toStatusClass(record);
     const client = this.#clientLabels.of(record.client?.name ?? '');
-    const key = schema + SEPARATOR + model + SEPARATOR + status + SEPARATOR + client;
+    const user = this.#userOf(record.user ?? null);
+    const userKey = SEPARATOR + (user ?? '');
+    const key = schema + SEPARATOR + model + SEPARATOR + status + SEPARATOR + client + userKey;
     const series = this.requests.get(key);
-    if (series === undefined) this.requests.set(key, { schema, model, status, client, count: 1 });
-    else series.count++;
+    if (series === undefined) {
+      this.requests.set(key, { schema, model, status, client, user, count: 1 });
+    } else series.count++;
 
     let perSchema = this.schemas.get(schema);
     if (perSchema === undefined) {
@@ -161,12 +178,13 @@ export class MetricsBook {
     if (record.ttfbMs !== undefined) perSchema.ttfb.observe(record.ttfbMs / 1000);
 
     if (usage?.kind !== 'counted') return;
-    const modelKey = schema + SEPARATOR + model;
+    const modelKey = schema + SEPARATOR + model + userKey;
     let perModel = this.models.get(modelKey);
     if (perModel === undefined) {
       perModel = {
         schema,
         model,
+        user,
         tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
         cost: null,
       };
@@ -177,24 +195,23 @@ export class MetricsBook {
     tokens.output += usage.tokens.output;
     tokens.cacheRead += usage.tokens.cacheRead;
     tokens.cacheWrite += usage.tokens.cacheWrite;
-    const price = this.#priceOf(usage.model);
+    const price = this.#prices.of(usage.model);
     if (price !== null) perModel.cost = (perModel.cost ?? 0) + costAt(price, usage.tokens);
   }
 
-  /** Counts a CONNECT tunnel opened to `host`. */
-  tunnel(host: string): void {
+  /** Counts a CONNECT tunnel opened to `host`, admitted as proxy `user` (null: none asked). */
+  tunnel(host: string, user: string | null = null): void {
     const label = this.#hostLabels.of(host);
-    this.tunnels.set(label, (this.tunnels.get(label) ?? 0) + 1);
+    const userLabel = this.#userOf(user);
+    const key = label + SEPARATOR + (userLabel ?? '');
+    const series = this.tunnels.get(key);
+    if (series === undefined) this.tunnels.set(key, { host: label, user: userLabel, count: 1 });
+    else series.count++;
   }
 
-  #priceOf(model: string): Readonly<ModelPrice> | null {
-    let price = this.#prices.get(model);
-    if (price === undefined) {
-      price = priceOf(this.#pricing, model) ?? null;
-      if (this.#prices.size >= PRICE_CACHE_LIMIT) this.#prices.clear();
-      this.#prices.set(model, price);
-    }
-    return price;
+  // No label for no user; a user past the bound is `other`.
+  #userOf(user: string | null): string | undefined {
+    return user === null ? undefined : this.#userLabels.of(user);
   }
 }
 
@@ -236,6 +253,13 @@ export function toClientLabel(name: string): string {
   const product = (slash === -1 ? name : name.slice(0, slash)).trim();
   if (product.length > CLIENT_CHARS) return OTHER;
   return PRODUCT.test(product) || WORDS.test(product) ? product : OTHER;
+}
+
+/** A proxy user's name as a label: control characters dropped, at most 64 characters. */
+export function toUserLabel(name: string): string {
+  const clean = stripControls(name).trim();
+  if (clean === '') return UNKNOWN;
+  return clean.length > USER_CHARS ? clean.slice(0, USER_CHARS) : clean;
 }
 
 function stripControls(text: string): string {

@@ -144,12 +144,10 @@ export class OtlpMeasures {
     });
   }
 
-  /** The measurement of a CONNECT tunnel opened to `host`. */
-  ofTunnel(host: string): Measurement {
-    return {
-      instrument: TUNNELS,
-      value: 1,
-      attributes: { [SERVER_ADDRESS]: this.#hosts.of(host) },
-    };
+  /** The measurement of a CONNECT tunnel opened to `host` (by proxy user `user`). */
+  ofTunnel(host: string, user: string | null): Measurement {
+    const attributes: Attributes = { [SERVER_ADDRESS]: this.#hosts.of(host) };
+    if (user !== null) attributes[USER] = this.#users.of(user);
+    return { instrument: TUNNELS, value: 1, attributes };
   }
 }

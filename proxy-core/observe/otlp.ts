@@ -25,7 +25,8 @@ import { COST, OtlpMeasures, REQUESTS, TOKENS, TUNNELS, type Measurement } from 
 /** What stats hands each counted exchange and opened tunnel to. */
 export interface CountSink {
   request(record: RequestRecord): void;
-  tunnel(host: string): void;
+  /** `user`: the proxy user whose credentials opened it, or null. */
+  tunnel(host: string, user: string | null): void;
 }
 
 export interface OtlpPush extends CountSink {
@@ -103,7 +104,7 @@ export async function startOtlpPush(options: OtlpOptions): Promise<OtlpPush> {
   measures.setPricing(options.pricing);
 
   let pending: RequestRecord[] = [];
-  let tunnels: string[] = [];
+  let tunnels: [host: string, user: string | null][] = [];
   let dropped = 0;
   const measured: Measurement[] = [];
   const drain = (): void => {
@@ -112,7 +113,7 @@ export async function startOtlpPush(options: OtlpOptions): Promise<OtlpPush> {
     pending = [];
     tunnels = [];
     for (const record of records) measures.ofRequest(record, measured);
-    for (const host of hosts) measured.push(measures.ofTunnel(host));
+    for (const [host, user] of hosts) measured.push(measures.ofTunnel(host, user));
     for (const { instrument, value, attributes } of measured) {
       instruments.get(instrument)?.(value, attributes);
     }
@@ -130,8 +131,8 @@ export async function startOtlpPush(options: OtlpOptions): Promise<OtlpPush> {
       if (pending.length < PENDING_LIMIT) pending.push(record);
       else dropped++;
     },
-    tunnel(host) {
-      if (tunnels.length < PENDING_LIMIT) tunnels.push(host);
+    tunnel(host, user) {
+      if (tunnels.length < PENDING_LIMIT) tunnels.push([host, user]);
     },
     setPricing(pricing) {
       measures.setPricing(pricing);

@@ -1,27 +1,28 @@
-// Who spent what: requests, tokens, cost and tunnels per client program, per agent session and
-// per project, fed one finished exchange (or tunnel) at a time, off the hot path. Bounded: the
-// least recently seen session, project or client is evicted past its limit.
+// Who spent what: requests, tokens, cost and tunnels per client program, per agent session, per
+// project and per proxy user, fed one finished exchange (or tunnel) at a time, off the hot path.
+// Bounded: the least recently seen session, project, client or user is evicted past its limit.
 
 import type { RequestRecord } from '../../shared/snapshot.js';
 import type { SchemaId } from '../../shared/schemas.js';
-import { costAt, priceOf, type ModelPrice, type Pricing } from '../../shared/pricing.js';
+import { PriceCache } from '../../shared/price-cache.js';
+import { costAt, type Pricing } from '../../shared/pricing.js';
 import {
   CLIENT_LIMIT,
   PROJECT_LIMIT,
   SESSION_LIMIT,
+  USER_LIMIT,
   type ClientRef,
   type ClientStats,
   type Origin,
   type ProjectRef,
   type ProjectStats,
   type SessionStats,
+  type UserStats,
   type WhoTally,
 } from '../../shared/who.js';
 
 // A project lists this many of the clients seen working in it.
 const PROJECT_CLIENTS = 8;
-// Models whose price is remembered; past it the cache starts over (a hostile upstream's names).
-const PRICE_CACHE_LIMIT = 512;
 
 /** A finished tunnel, as the book counts it and history keeps it. */
 export interface TunnelSeen {
@@ -34,6 +35,8 @@ export interface TunnelSeen {
   readonly durationMs: number;
   readonly bytesIn: number;
   readonly bytesOut: number;
+  /** The proxy user whose credentials admitted it, when credentials were asked. */
+  readonly user?: string;
 }
 
 /** The local day of a time, as the book splits "today" off. */
@@ -160,19 +163,25 @@ export class WhoBook {
   readonly #clients = new Map<string, ClientEntry>();
   readonly #sessions = new Map<string, SessionEntry>();
   readonly #projects = new Map<string, ProjectEntry>();
-  #pricing: Pricing = {};
-  // Pricing globs are matched once per model, not once per response.
-  readonly #prices = new Map<string, Readonly<ModelPrice> | null>();
+  readonly #users = new Map<string, Tally>();
+  readonly #prices = new PriceCache();
 
   /** The rates costs are counted at, from now on (config `pricing:`). */
   setPricing(pricing: Pricing): void {
-    this.#pricing = pricing;
-    this.#prices.clear();
+    this.#prices.setPricing(pricing);
   }
 
-  /** Adds a finished exchange to its client, session and project. */
+  /** Adds a finished exchange to its client, session, project and user. */
   request(record: RequestRecord, time: number, day: string): void {
     const cost = this.#costOf(record);
+    if (record.user !== undefined) {
+      touch(this.#users, record.user, USER_LIMIT, () => new Tally(time)).addRequest(
+        record,
+        cost,
+        time,
+        day,
+      );
+    }
     const client = record.client;
     if (client !== undefined) {
       const entry = touch(this.#clients, client.name, CLIENT_LIMIT, () => new ClientEntry(time));
@@ -205,8 +214,15 @@ export class WhoBook {
     }
   }
 
-  /** Adds a finished tunnel to its client and project (a tunnel carries no session). */
+  /** Adds a finished tunnel to its client, project and user (a tunnel carries no session). */
   tunnel(tunnel: TunnelSeen, time: number, day: string): void {
+    if (tunnel.user !== undefined) {
+      touch(this.#users, tunnel.user, USER_LIMIT, () => new Tally(time)).addTunnel(
+        tunnel,
+        time,
+        day,
+      );
+    }
     const client = tunnel.client;
     const entry = touch(this.#clients, client.name, CLIENT_LIMIT, () => new ClientEntry(time));
     entry.version = client.version;
@@ -228,6 +244,7 @@ export class WhoBook {
     clients: ClientStats[];
     sessions: SessionStats[];
     projects: ProjectStats[];
+    users: UserStats[];
   } {
     const sessionsToday = new Map<string, number>();
     const sessions: SessionStats[] = [];
@@ -256,22 +273,20 @@ export class WhoBook {
     for (const entry of this.#projects.values()) {
       projects.push({ ...entry.toJSON(today), ...entry.project, clients: [...entry.clients] });
     }
+    const users: UserStats[] = [];
+    for (const [name, entry] of this.#users) users.push({ ...entry.toJSON(today), name });
     return {
       clients: clients.reverse(),
       sessions: sessions.reverse(),
       projects: projects.reverse(),
+      users: users.reverse(),
     };
   }
 
   #costOf(record: RequestRecord): number | undefined {
     const usage = record.usage;
     if (usage?.kind !== 'counted') return undefined;
-    let price = this.#prices.get(usage.model);
-    if (price === undefined) {
-      price = priceOf(this.#pricing, usage.model) ?? null;
-      if (this.#prices.size >= PRICE_CACHE_LIMIT) this.#prices.clear();
-      this.#prices.set(usage.model, price);
-    }
+    const price = this.#prices.of(usage.model);
     return price === null ? undefined : costAt(price, usage.tokens);
   }
 }

@@ -57,3 +57,8 @@ export function errorOf(body: Buffer): { type: string; code: string; message: st
   };
   return parsed.error;
 }
+
+/** A Basic credential for `user`:`password`, as Proxy-Authorization carries it. */
+export function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}

@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { TestContext } from 'node:test';
 import { loadWireFixture, serveWireFixture, type WireFixture } from './clients-fixtures.js';
 import { startUpstream, type Upstream } from './servers.js';
+import { startTlsUpstream, type Certificate } from './tls.js';
 
 /** An API key the fake upstream rejects with the provider's 401 fixture. */
 export const REJECTED_KEY = 'sk-rejected';
@@ -35,12 +36,22 @@ const FIXTURES = {
   },
 } as const;
 
-/** Starts the fake API upstream on 127.0.0.1 port 0; closed when the test ends. */
-export async function startApiUpstream(t: TestContext): Promise<ApiUpstream> {
+/**
+ * Starts the fake API upstream on 127.0.0.1 port 0, over HTTPS with `certificate`; closed when
+ * the test ends.
+ */
+export async function startApiUpstream(
+  t: TestContext,
+  certificate?: Certificate,
+): Promise<ApiUpstream> {
   const seen: SeenRequest[] = [];
-  const upstream = await startUpstream(t, (req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     answer(req, res, seen).catch(() => res.destroy());
-  });
+  };
+  const upstream =
+    certificate === undefined
+      ? await startUpstream(t, handler)
+      : await startTlsUpstream(t, certificate, handler);
   return { ...upstream, seen };
 }
 

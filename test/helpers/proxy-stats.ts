@@ -49,8 +49,8 @@ export function createObservedStats(): { stats: Stats; events: EventEmitter } {
       inner.webSocketClosed();
       events.emit('webSocketClosed');
     },
-    tunnelOpened(host, schema) {
-      inner.tunnelOpened(host, schema);
+    tunnelOpened(host, schema, user) {
+      inner.tunnelOpened(host, schema, user);
       events.emit('tunnelOpened', host);
     },
     tunnelClosed(bytesIn, bytesOut) {

@@ -5,7 +5,7 @@ import type { RequestRecord, StatsSnapshot } from '../../shared/snapshot.js';
 
 /**
  * A snapshot with every part filled: requests with and without usage, tunnels, two days, a
- * client, session and project. Newest request first: Gemini (no usage), unparsed, counted.
+ * client, session, project and proxy user. Newest request first: Gemini (no usage), unparsed, counted.
  */
 export function fullSnapshot(): StatsSnapshot {
   const stats = createStats(() => new Date(2025, 5, 12, 10).getTime());
@@ -65,7 +65,7 @@ export function fullSnapshot(): StatsSnapshot {
     usage: { kind: 'unparsed', model: '' },
   });
   end({ ...base, schema: 'gemini' });
-  stats.tunnelOpened('chatgpt.com', 'openai');
+  stats.tunnelOpened('chatgpt.com', 'openai', 'ada');
   stats.tunnelClosed(100, 200);
   stats.tunnelAttributed({
     client: { name: 'curl', version: '8.14.1' },
@@ -76,6 +76,7 @@ export function fullSnapshot(): StatsSnapshot {
     durationMs: 50,
     bytesIn: 100,
     bytesOut: 200,
+    user: 'ada',
   });
   stats.tunnelFailed();
   return stats.snapshot();

@@ -46,18 +46,20 @@ export interface Tunnel {
 
 /**
  * Sends `CONNECT authority` to the proxy on 127.0.0.1:`proxyPort`, with `early` bytes in the same
- * write as the head, and resolves once the proxy's answer head has arrived.
+ * write as the head (and `headers` in it), and resolves once the proxy's answer head has arrived.
  */
 export async function openTunnel(
   t: TestContext,
   proxyPort: number,
   authority: string,
   early: Buffer = Buffer.alloc(0),
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<Tunnel> {
   const socket = connect(proxyPort, '127.0.0.1');
   t.after(() => socket.destroy());
   socket.setNoDelay(true);
-  const request = `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`;
+  const fields = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  const request = `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${fields.join('')}\r\n`;
   socket.write(Buffer.concat([Buffer.from(request, 'latin1'), early]));
   const head = await new Promise<string>((resolve, reject) => {
     let received = Buffer.alloc(0);

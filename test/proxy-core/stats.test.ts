@@ -53,6 +53,7 @@ test('starts with every schema at zero and nothing recorded', () => {
     clients: [],
     sessions: [],
     projects: [],
+    users: [],
   });
   assert.equal(stats.version, 0);
 });

@@ -93,6 +93,10 @@ test('a snapshot with any field missing or of the wrong type is refused', () => 
     ['a record pid of 1.5', edited(['recent', 2, 'process', 'pid'], 1.5)],
     ['a record project branch of 0', edited(['recent', 2, 'project', 'branch'], 0)],
     ['a record user of 1', edited(['recent', 2, 'user'], 1)],
+    ['users missing', without(['users'])],
+    ['a user without a name', without(['users', 0, 'name'])],
+    ['a user cost as text', edited(['users', 0, 'cost'], '1')],
+    ['a user of negative tunnels', edited(['users', 0, 'tunnels'], -1)],
   ];
   for (const [what, value] of cases) assert.equal(parseStatsSnapshot(value), undefined, what);
 });

@@ -15,6 +15,10 @@ test('an empty file or a comment-only file gives the defaults', () => {
   }
 });
 
+// A well-formed hash (of no password in particular: its key is not derived).
+const HASH =
+  'scrypt$N=16384,r=8,p=1$BwcHBwcHBwcHBwcHBwcHBw==$CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk=';
+
 test('YAML and TOML with every key give the same Config', () => {
   const yaml = `host: 127.0.0.2
 port: 9000
@@ -32,6 +36,11 @@ timeouts:
 auth:
   username: lan
   password: "s3cret:pass"
+  users:
+    alice: "scrypt$N=16384,r=8,p=1$BwcHBwcHBwcHBwcHBwcHBw==$CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk="
+tls:
+  cert: /etc/memex/fullchain.pem
+  key: /etc/memex/privkey.pem
 pricing:
   claude-sonnet-4*:
     input_per_mtok: 3
@@ -79,6 +88,13 @@ websocket_idle_ms = 5000
 [auth]
 username = "lan"
 password = "s3cret:pass"
+
+[auth.users]
+alice = "scrypt$N=16384,r=8,p=1$BwcHBwcHBwcHBwcHBwcHBw==$CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk="
+
+[tls]
+cert = "/etc/memex/fullchain.pem"
+key = "/etc/memex/privkey.pem"
 
 [pricing."claude-sonnet-4*"]
 input_per_mtok = 3
@@ -133,7 +149,8 @@ x-api-key = "collector-key"
       tunnel_idle_ms: 4000,
       websocket_idle_ms: 5000,
     },
-    auth: { username: 'lan', password: 's3cret:pass' },
+    auth: { username: 'lan', password: 's3cret:pass', users: { alice: HASH } },
+    tls: { cert: '/etc/memex/fullchain.pem', key: '/etc/memex/privkey.pem' },
     pricing: {
       'claude-sonnet-4*': {
         input_per_mtok: 3,
@@ -156,6 +173,55 @@ x-api-key = "collector-key"
   };
   assert.deepEqual(parseConfig(yaml, 'yaml', 'memex.yml'), expected);
   assert.deepEqual(parseConfig(toml, 'toml', 'memex.toml'), expected);
+});
+
+test('tls paths relative to the config file are resolved against its directory', () => {
+  const config = parseConfig(
+    'tls:\n  cert: certs/memex.pem\n  key: ../keys/memex.key\n',
+    'yaml',
+    '/etc/memex/memex.yml',
+  );
+  assert.deepEqual(config.tls, { cert: '/etc/memex/certs/memex.pem', key: '/etc/keys/memex.key' });
+  assert.equal(parseConfig('tls: null\n', 'yaml', 'f').tls, null);
+});
+
+test('auth.users alone is enough; auth.users with a bad hash or name is refused', () => {
+  assert.deepEqual(
+    parseConfig(`auth:\n  users:\n    alice: "${HASH}"\n    bob.b: "${HASH}"\n`, 'yaml', 'f').auth,
+    { users: { alice: HASH, 'bob.b': HASH } },
+  );
+  const cases: [string, string][] = [
+    [
+      'auth:\n  users:\n    alice: hunter2\n',
+      'm:3:5: auth.users.alice: not a password hash: expected scrypt$N=16384,r=8,p=1$<salt base64>$<key base64> (memex-proxy hash-password prints one)',
+    ],
+    [
+      `auth:\n  users:\n    alice: "${HASH.replace('N=16384', 'N=1000')}"\n`,
+      'm:3:5: auth.users.alice: not a password hash: N must be a power of 2',
+    ],
+    [
+      `auth:\n  users:\n    alice: "${HASH.replace('N=16384', 'N=1048576')}"\n`,
+      'm:3:5: auth.users.alice: not a password hash: N and r ask for more than 128 MiB per verify',
+    ],
+    ['auth:\n  users:\n    alice: 12\n', 'm:3:5: auth.users.alice: not a password hash: got 12'],
+    [
+      `auth:\n  users:\n    "a b": "${HASH}"\n`,
+      'm:3:5: auth.users.a b: a user name is 1 to 64 letters, digits, ".", "_", "@", "+" and "-", starting with a letter or digit',
+    ],
+    ['auth:\n  users: {}\n', 'm:2:3: auth.users: expected a mapping of user name: password hash'],
+    ['auth: {}\n', 'm:1:1: auth: expected users (name: password hash), or username and password'],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(
+      () => parseConfig(text, 'yaml', 'm'),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.ok(err.message.split('\n').includes(message), `${err.message}\nwanted ${message}`);
+        assert.equal(err.message.includes('hunter2'), false);
+        return true;
+      },
+    );
+  }
 });
 
 test('metrics.token takes any RFC 6750 token; null or left out asks for none', () => {
@@ -261,7 +327,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'yaml',
     'memex.yml',
     'prot: 80\n',
-    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector, metrics, otlp',
+    'memex.yml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, tls, pricing, notify, attribution, history, inspector, metrics, otlp',
   ],
   [
     'yaml',
@@ -316,7 +382,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'yaml',
     'memex.yml',
     '- 1\n- 2\n',
-    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector, metrics, otlp)',
+    'memex.yml: expected a mapping of keys (host, port, upstreams, connect_ports, timeouts, auth, tls, pricing, notify, attribution, history, inspector, metrics, otlp)',
   ],
   [
     'yaml',
@@ -358,7 +424,7 @@ const INVALID: readonly (readonly [ConfigFormat, string, string, string])[] = [
     'toml',
     'memex.toml',
     'prot = 80\n',
-    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector, metrics, otlp',
+    'memex.toml:1:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, tls, pricing, notify, attribution, history, inspector, metrics, otlp',
   ],
   [
     'toml',

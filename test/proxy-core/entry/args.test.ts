@@ -25,6 +25,7 @@ const BASE: Config = {
     websocket_idle_ms: 5_000,
   },
   auth: null,
+  tls: null,
   pricing: { 'claude-*': { input_per_mtok: 3, output_per_mtok: 15 } },
   notify: { thresholds: [80, 95] },
   attribution: { processes: false },
@@ -199,6 +200,8 @@ test('rejects unknown options, positionals and missing values as one-line errors
     [['--port'], /^Option '--port <value>' argument missing/],
     [['--port', '-1'], /^Option '--port' argument is ambiguous/],
     [['--help=yes'], /^Option '-h, --help' does not take an argument/],
+    [['hash-password', 'hunter2'], /^hash-password takes no arguments: it reads the password/],
+    [['--port', '0', 'hash-password'], /^Unexpected argument 'hash-password'/],
   ];
   for (const [argv, pattern] of cases) {
     const result = parseCliArgs(argv);
@@ -222,6 +225,12 @@ test('documents every flag in the usage text', () => {
   ]) {
     assert.ok(USAGE.includes(`  ${flag} `), flag);
   }
+});
+
+test('hash-password is a subcommand of its own, with --help', () => {
+  assert.deepEqual(parseCliArgs(['hash-password']), { ...NO_FLAGS, command: 'hash-password' });
+  assert.deepEqual(parseCliArgs(['hash-password', '--help']), { ...NO_FLAGS, help: true });
+  assert.ok(USAGE.includes('memex-proxy hash-password'));
 });
 
 test('leaves the config unchanged when no flags are given', () => {
@@ -251,6 +260,7 @@ test('lets flags win over the config, falsy values such as port 0 included', () 
       websocket_idle_ms: 5_000,
     },
     auth: null,
+    tls: null,
     pricing: BASE.pricing,
     notify: BASE.notify,
     attribution: BASE.attribution,

@@ -165,7 +165,7 @@ test('a running proxy reloads a saved config, keeps the last good one on a broke
   const error = await cli.line('stderr', /unknown key/);
   assert.equal(
     error,
-    `memex-proxy: ${file}:3:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, pricing, notify, attribution, history, inspector, metrics, otlp`,
+    `memex-proxy: ${file}:3:1: prot: unknown key (did you mean "port"?); known keys: host, port, upstreams, connect_ports, timeouts, auth, tls, pricing, notify, attribution, history, inspector, metrics, otlp`,
   );
   await cli.line('stderr', /kept the last good config/);
   assert.equal(await bodyOf(url), 'upstream-b');

@@ -54,12 +54,10 @@ test('an update that would expose the listener without credentials is refused, n
     'proxy-authorization': `Basic ${Buffer.from('lan:pw').toString('base64')}`,
   };
 
-  assert.throws(
-    () => {
-      proxy.update({ ...first, upstreams: { anthropic: b.url }, auth: null });
-    },
-    { name: 'ConfigError', message: /^refusing to listen on 0\.0\.0\.0/ },
-  );
+  await assert.rejects(proxy.update({ ...first, upstreams: { anthropic: b.url }, auth: null }), {
+    name: 'ConfigError',
+    message: /^refusing to listen on 0\.0\.0\.0/,
+  });
 
   const res = await send(`${url}/anthropic/x`, { headers: credentials });
   assert.equal(res.body.toString(), 'a');

@@ -41,6 +41,9 @@ test('a TunnelInput survives parsing; a malformed one is refused', () => {
   assert.deepEqual(parseTunnelInput(input), input);
   assert.equal(parseTunnelInput({ ...input, client: null }), undefined);
   assert.equal(parseTunnelInput({ ...input, bytesIn: -5 }), undefined);
+  const admitted = { ...input, user: 'alice' };
+  assert.deepEqual(parseTunnelInput(admitted), admitted);
+  assert.equal(parseTunnelInput({ ...input, user: 7 }), undefined);
 });
 
 test('messages to the thread: writes, known calls with valid arguments, nothing else', () => {

@@ -33,6 +33,11 @@ const SEEDS: readonly string[] = [
      1, 5, 10, 20);
    INSERT INTO tunnels (time, day, host, schema, bytes_in, bytes_out, duration_ms, client)
      VALUES (1, '2025-01-01', 'h', 'unknown', 1, 2, 3, 'curl');`,
+  `INSERT INTO requests (time, day, method, host, path, schema, status, complete, duration_ms,
+     bytes_in, bytes_out, user) VALUES (2, '2025-01-02', 'POST', 'h', '/v1/messages',
+     'anthropic', 200, 1, 5, 10, 20, 'alice');
+   INSERT INTO tunnels (time, day, host, schema, bytes_in, bytes_out, duration_ms, client)
+     VALUES (2, '2025-01-02', 'h', 'unknown', 1, 2, 3, 'curl');`,
 ];
 
 function tablesAndColumns(db: DatabaseSync): unknown {

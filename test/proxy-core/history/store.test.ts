@@ -88,6 +88,7 @@ test('writes a batch the sqlite3 shell reads back, column by column', (t) => {
       project_root: '/home/dev/memex',
       project_name: 'memex',
       branch: 'main',
+      user: null,
     },
   ]);
 });

@@ -439,9 +439,9 @@ test('with the inspector off nothing is captured; a reload turns it on and off f
     inspector: { ...config.inspector, enabled },
   });
   await exchange();
-  proxy.proxy.update(inspector(true));
+  await proxy.proxy.update(inspector(true));
   await exchange();
-  proxy.proxy.update(inspector(false));
+  await proxy.proxy.update(inspector(false));
   await exchange();
   await history.flush();
   assert.deepEqual(sqlite(file, 'SELECT request_id FROM captures'), [{ request_id: 2 }]);

@@ -261,20 +261,20 @@ test('a target is memex itself when it names a loopback or own address with meme
   }
 });
 
-test('proxy credentials match only the exact Basic user:password', () => {
+test('proxy credentials match only the exact Basic user:password, naming its user', () => {
   const check = createCredentialCheck({ username: 'lan', password: 'p:ss wörd' });
   const basic = (text: string): string => `Basic ${Buffer.from(text).toString('base64')}`;
-  const cases: [header: string | string[] | undefined, want: boolean][] = [
-    [basic('lan:p:ss wörd'), true],
-    [`basic ${Buffer.from('lan:p:ss wörd').toString('base64')}`, true],
-    [basic('lan:p:ss wörd!'), false],
-    [basic('lan:'), false],
-    [basic('LAN:p:ss wörd'), false],
-    [`Bearer ${Buffer.from('lan:p:ss wörd').toString('base64')}`, false],
-    ['Basic', false],
-    ['', false],
-    [undefined, false],
-    [[basic('lan:p:ss wörd')], false],
+  const cases: [header: string | string[] | undefined, want: string | null][] = [
+    [basic('lan:p:ss wörd'), 'lan'],
+    [`basic ${Buffer.from('lan:p:ss wörd').toString('base64')}`, 'lan'],
+    [basic('lan:p:ss wörd!'), null],
+    [basic('lan:'), null],
+    [basic('LAN:p:ss wörd'), null],
+    [`Bearer ${Buffer.from('lan:p:ss wörd').toString('base64')}`, null],
+    ['Basic', null],
+    ['', null],
+    [undefined, null],
+    [[basic('lan:p:ss wörd')], null],
   ];
   for (const [header, want] of cases) assert.equal(check(header), want, String(header));
 });
@@ -288,7 +288,7 @@ test('a listener beyond loopback without auth is refused with a reason', () => {
   const problem = exposureProblem({ ...DEFAULT_CONFIG, host: '0.0.0.0' });
   assert.match(
     problem ?? '',
-    /refusing to listen on 0\.0\.0\.0.*auth\.username and auth\.password/,
+    /refusing to listen on 0\.0\.0\.0.*auth\.users \(or auth\.username and auth\.password\)/,
   );
 });
 
@@ -318,9 +318,13 @@ test('auth keys are read from YAML and TOML and never echo the password in error
     [
       'auth:\n  username: lan\n  pasword: SECRET-PW-1\n',
       'yaml',
-      'm:3:3: auth.pasword: unknown key (did you mean "password"?); known keys: username, password',
+      'm:3:3: auth.pasword: unknown key (did you mean "password"?); known keys: username, password, users',
     ],
-    ['auth: SECRET-PW-1\n', 'yaml', 'm:1:1: auth: expected a mapping with username and password'],
+    [
+      'auth: SECRET-PW-1\n',
+      'yaml',
+      'm:1:1: auth: expected a mapping with users, or username and password',
+    ],
     [
       '[auth]\nusername = "lan"\npassword = ""\n',
       'toml',

@@ -177,7 +177,7 @@ test('requests that would loop back into memex are 508, never recursion', async 
   const upstream = await startCountingUpstream(t);
   const { proxy, port } = await startProxy(t, { upstreams: { up: upstream.url } });
   // A reverse route configured to point at memex itself.
-  proxy.update({
+  await proxy.update({
     ...DEFAULT_CONFIG,
     host: '127.0.0.1',
     port: 0,

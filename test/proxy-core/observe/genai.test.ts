@@ -189,3 +189,14 @@ test('200 distinct models keep at most 50 model values, the rest counted as othe
     200,
   );
 });
+
+test('a tunnel is counted by host, and by user where credentials named one', () => {
+  const measures = new OtlpMeasures();
+  assert.deepEqual(measures.ofTunnel('api.anthropic.com', 'bob').attributes, {
+    'server.address': 'api.anthropic.com',
+    'user.name': 'bob',
+  });
+  assert.deepEqual(measures.ofTunnel('api.openai.com', null).attributes, {
+    'server.address': 'api.openai.com',
+  });
+});

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
+import { basicAuth } from '../../helpers/client.js';
 import { parseExposition } from '../../helpers/prometheus-text.js';
 import { openTunnel, startTcpUpstream } from '../../helpers/tunnel.js';
 import { startUsageProxy } from '../../helpers/usage-upstream.js';
@@ -46,21 +47,25 @@ function text(value: unknown): string {
 
 test('every metric and label the Grafana dashboard queries is in a real scrape', async (t) => {
   const dashboard: unknown = JSON.parse(await readFile(DASHBOARD, 'utf8'));
+  // With a proxy user, so the series carry the user label the per-user panels group by.
   const proxy = await startUsageProxy(t, {
     pricing: { 'claude-*': { input_per_mtok: 3, output_per_mtok: 15 } },
+    auth: { username: 'alice', password: 'alice-pw' },
   });
-  const claude = { 'user-agent': 'claude-cli/2.0.14 (external, cli)' };
+  const alice = { 'proxy-authorization': basicAuth('alice', 'alice-pw') };
+  const claude = { 'user-agent': 'claude-cli/2.0.14 (external, cli)', ...alice };
   await proxy.exchange('/anthropic/v1/messages', { ...claude, 'x-test-limits': 'subscription' });
   await proxy.exchange('/anthropic/v1/messages', { ...claude, 'x-test-status': '429' });
   const target = await startTcpUpstream(t);
   const opened = once(proxy.events, 'tunnelOpened');
-  assert.equal((await openTunnel(t, proxy.port, `127.0.0.1:${target.port}`)).status, 200);
+  const tunnel = await openTunnel(t, proxy.port, `127.0.0.1:${target.port}`, undefined, alice);
+  assert.equal(tunnel.status, 200);
   await opened;
-  const text = (await proxy.scrape()).body.toString('utf8');
+  const text = (await proxy.scrape(alice)).body.toString('utf8');
   const samples = parseExposition(text);
 
   const expressions = expressionsOf(dashboard);
-  assert.ok(expressions.length >= 12, `${expressions.length} queries`);
+  assert.ok(expressions.length >= 16, `${expressions.length} queries`);
   const used = new Set<string>();
   for (const expr of expressions) {
     const names = expr.match(METRIC) ?? [];

@@ -9,6 +9,7 @@ import {
   CLIENT_LABELS,
   HOST_LABELS,
   MetricsBook,
+  USER_LABELS,
   toClientLabel,
   toModelLabel,
   toStatusClass,
@@ -109,6 +110,43 @@ test('clients and tunnel hosts past their bound are counted as other, the first 
   assert.equal(tunnels.length, HOST_LABELS + 1);
   assert.equal(tunnels.find((s) => s.labels['host'] === 'other')?.value, 50);
   assert.equal(tunnels.find((s) => s.labels['host'] === 'host-0.example')?.value, 2);
+});
+
+test('a user label only where credentials named a user; users past their bound are other', () => {
+  const book = new MetricsBook();
+  book.request(record());
+  const counted = {
+    kind: 'counted',
+    model: 'm',
+    tokens: { input: 1, output: 2, cacheRead: 0, cacheWrite: 0 },
+  } as const;
+  for (let i = 0; i < USER_LABELS + 5; i++) {
+    book.request(record({ user: `user-${i}`, usage: counted }));
+  }
+  book.request(record({ user: 'user-0\u0007', usage: counted }));
+  book.tunnel('api.openai.com', 'user-1');
+  book.tunnel('api.openai.com', null);
+  const families = toFamilies(book, IDLE);
+  const samples = (
+    name: string,
+  ): readonly { labels: Readonly<Record<string, unknown>>; value: number }[] =>
+    families.find((f) => f.name === name)?.values ?? [];
+  const requests = samples('memex_requests_total');
+  assert.equal(requests.filter((s) => !('user' in s.labels)).length, 1, 'no user, no label');
+  assert.equal(new Set(requests.map((s) => s.labels['user'])).size, USER_LABELS + 2);
+  assert.equal(requests.find((s) => s.labels['user'] === 'other')?.value, 5);
+  assert.equal(requests.find((s) => s.labels['user'] === 'user-0')?.value, 2);
+  const tokens = samples('memex_tokens_total').filter(
+    (s) => s.labels['user'] === 'user-0' && s.labels['type'] === 'output',
+  );
+  assert.deepEqual(
+    tokens.map((s) => s.value),
+    [4],
+  );
+  assert.deepEqual(
+    samples('memex_tunnels_total').map((s) => s.labels),
+    [{ host: 'api.openai.com', user: 'user-1' }, { host: 'api.openai.com' }],
+  );
 });
 
 test('durations land in the first bucket at least as large; a WebSocket session is no duration', () => {

@@ -122,6 +122,45 @@ test('tunnels count for their client and project, not as requests', () => {
   assert.deepEqual(project.clients, ['Gemini CLI']);
 });
 
+test('a proxy user counts their requests, tokens, cost and tunnels; no user, no entry', () => {
+  const book = new WhoBook();
+  book.setPricing({ 'claude-*': { input_per_mtok: 1_000_000 } });
+  book.request(record({ user: 'alice' }), NOON, DAY.key);
+  book.request(record({ user: 'bob' }), NOON + 1, DAY.key);
+  book.request(record({ user: 'alice' }), NOON + 2, DAY.key);
+  book.request(record(), NOON + 3, DAY.key);
+  book.tunnel(
+    {
+      client: { name: 'curl', version: '8.14.1' },
+      origin: UNKNOWN_ORIGIN,
+      host: 'api.openai.com',
+      schema: 'openai',
+      time: NOON,
+      durationMs: 1,
+      bytesIn: 1,
+      bytesOut: 2,
+      user: 'bob',
+    },
+    NOON + 4,
+    DAY.key,
+  );
+  const { users } = book.snapshot(DAY);
+  assert.deepEqual(
+    users.map(({ name, requests, tunnels, input, cost, today }) => ({
+      name,
+      requests,
+      tunnels,
+      input,
+      cost,
+      tokens: today.tokens,
+    })),
+    [
+      { name: 'bob', requests: 1, tunnels: 1, input: 10, cost: 10, tokens: 370 },
+      { name: 'alice', requests: 2, tunnels: 0, input: 20, cost: 20, tokens: 740 },
+    ],
+  );
+});
+
 test('at most SESSION_LIMIT sessions, PROJECT_LIMIT projects and CLIENT_LIMIT clients: the least recently seen go', () => {
   const book = new WhoBook();
   const count = 300;
