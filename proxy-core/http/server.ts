@@ -207,8 +207,13 @@ export async function createProxy(
       }, graceMs);
       await closed;
       // A tunnel is recorded as its upstream socket closes, which can come after the listener's
-      // last connection: wait for it, so history (closed after this) keeps the tunnel too.
-      await Promise.all(cut.map(untilClosed));
+      // last connection: wait for it, so history (closed after this) keeps the tunnel too. A
+      // socket leaves the set in a 'close' listener that runs beside the one that records the
+      // tunnel, so what is still in it has not been recorded; `socket.closed` would not do: it
+      // turns true at destroy(), a loop turn before 'close'.
+      const unrecorded = [...tunnels];
+      for (const socket of unrecorded) socket.destroy();
+      await Promise.all(unrecorded.map((socket) => once(socket, 'close')));
       clearInterval(sweeper);
       clearTimeout(timer);
       destroyAgents();
@@ -269,16 +274,6 @@ function compile(
 
 function denyAll(): null {
   return null;
-}
-
-function untilClosed(socket: Socket): Promise<void> {
-  return socket.closed
-    ? Promise.resolve()
-    : new Promise((resolve) => {
-        socket.once('close', () => {
-          resolve();
-        });
-      });
 }
 
 function ignore(): void {
