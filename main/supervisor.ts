@@ -183,7 +183,12 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       case 'listening': {
         if (child !== current || child.stopRequested) return;
         child.runningSince ??= clock.now();
-        setStatus({ kind: 'running', host: message.host, port: message.port });
+        const { host, port, secure } = message;
+        setStatus(
+          secure === true
+            ? { kind: 'running', host, port, secure }
+            : { kind: 'running', host, port },
+        );
         return;
       }
       case 'stats':

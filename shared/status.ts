@@ -34,7 +34,13 @@ export function isWorkerErrorCode(value: unknown): value is WorkerErrorCode {
 export type ProxyStatus =
   | { readonly kind: 'stopped' }
   | { readonly kind: 'starting' }
-  | { readonly kind: 'running'; readonly host: string; readonly port: number }
+  | {
+      readonly kind: 'running';
+      readonly host: string;
+      readonly port: number;
+      /** The listener serves TLS: the tray and dashboard give clients https:// addresses. */
+      readonly secure?: boolean;
+    }
   | { readonly kind: 'stopping' }
   | {
       /** The worker died unexpectedly; it is started again after `retryInMs`. */

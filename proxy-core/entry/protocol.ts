@@ -32,7 +32,13 @@ export type HistoryCall =
 
 /** Worker → main. */
 export type WorkerMessage =
-  | { readonly type: 'listening'; readonly host: string; readonly port: number }
+  | {
+      readonly type: 'listening';
+      readonly host: string;
+      readonly port: number;
+      /** Present (true) when the listener serves TLS (config tls): clients use https://. */
+      readonly secure?: true;
+    }
   | { readonly type: 'stats'; readonly snapshot: StatsSnapshot }
   | {
       readonly type: 'error';
@@ -154,11 +160,14 @@ export function parseWorkerMessage(value: unknown): WorkerMessage | WorkerMessag
   const message: { readonly type: unknown } & Readonly<Record<string, unknown>> = value;
   switch (message.type) {
     case 'listening': {
-      const { host, port } = message;
+      const { host, port, secure } = message;
       if (typeof host !== 'string' || typeof port !== 'number' || !Number.isInteger(port)) {
         return { reason: 'listening without a host and port' };
       }
-      return { type: 'listening', host, port };
+      if (secure !== undefined && secure !== true) return { reason: 'listening with a bad secure' };
+      return secure === true
+        ? { type: 'listening', host, port, secure }
+        : { type: 'listening', host, port };
     }
     case 'stats': {
       const snapshot = parseStatsSnapshot(message['snapshot']);

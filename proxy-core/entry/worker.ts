@@ -82,7 +82,11 @@ function runWorker(channel: Channel): void {
 
   const sendListening = (running: Proxy): Promise<void> => {
     const { host, port } = running.address();
-    return channel.send({ type: 'listening', host, port });
+    return channel.send(
+      running.tls
+        ? { type: 'listening', host, port, secure: true }
+        : { type: 'listening', host, port },
+    );
   };
 
   const rejected = (problem: MessageProblem): Promise<void> => {

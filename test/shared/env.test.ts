@@ -157,6 +157,8 @@ test('points clients at an address they can connect to, with IPv6 in brackets', 
     [{ host: 'fe80::1', port: 1 }, 'http://[fe80::1]:1'],
     [{ host: 'localhost', port: 8080 }, 'http://localhost:8080'],
     [{ host: '192.168.1.20', port: 8080 }, 'http://192.168.1.20:8080'],
+    [{ host: '0.0.0.0', port: 8443, secure: true }, 'https://127.0.0.1:8443'],
+    [{ host: '127.0.0.1', port: 8443, secure: false }, 'http://127.0.0.1:8443'],
   ];
   assert.deepEqual(
     cases.map(([address]) => [address, toClientOrigin(address)]),

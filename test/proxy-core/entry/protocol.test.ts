@@ -12,6 +12,7 @@ import { fullSnapshot } from '../../helpers/snapshots.js';
 test('every kind of worker message parses to itself', () => {
   const messages = [
     { type: 'listening', host: '127.0.0.1', port: 8080 },
+    { type: 'listening', host: '0.0.0.0', port: 8443, secure: true },
     { type: 'stats', snapshot: fullSnapshot() },
     { type: 'error', code: 'PORT_IN_USE', message: 'port 8080 is in use', fatal: true },
     { type: 'error', code: 'CONFIG_INVALID', message: 'reload rejected', fatal: false },
@@ -31,6 +32,10 @@ test('a message that is not a worker message is a problem naming what was wrong'
     [{ type: 'listen' }, 'unknown message (type "listen")'],
     [{ type: 'listening', host: '127.0.0.1' }, 'listening without a host and port'],
     [{ type: 'listening', host: '127.0.0.1', port: '80' }, 'listening without a host and port'],
+    [
+      { type: 'listening', host: '127.0.0.1', port: 80, secure: 'yes' },
+      'listening with a bad secure',
+    ],
     [{ type: 'stats' }, 'stats with a malformed snapshot'],
     [{ type: 'stats', snapshot: { requests: {} } }, 'stats with a malformed snapshot'],
     [

@@ -6,6 +6,7 @@ import { STATS_INTERVAL_MS } from '../../../proxy-core/entry/protocol.js';
 import { send } from '../../helpers/client.js';
 import { forkWorker, type Worker } from '../../helpers/process-worker.js';
 import { occupyPort, startUpstream, type Upstream } from '../../helpers/servers.js';
+import { createCertificate } from '../../helpers/tls.js';
 
 function configWith(overrides: Partial<Config> = {}): Config {
   return { ...DEFAULT_CONFIG, host: '127.0.0.1', port: 0, ...overrides };
@@ -220,4 +221,18 @@ test('an uncaught exception is reported, then the worker exits 1 so that it is r
   assert.equal(error.fatal, false);
   assert.match(error.message, /^uncaught exception: Error: a bug nobody caught/);
   assert.deepEqual(await worker.exited, { code: 1, signal: null });
+});
+
+test('a worker serving TLS says so when it listens, so the app hands out https:// addresses', async (t) => {
+  const certificate = await createCertificate(t);
+  const worker = forkWorker(t);
+  await worker.send({
+    type: 'start',
+    config: configWith({ tls: { cert: certificate.certFile, key: certificate.keyFile } }),
+  });
+  const listening = await worker.next('listening');
+  assert.equal(listening.secure, true);
+  const plain = forkWorker(t);
+  await plain.send({ type: 'start', config: configWith() });
+  assert.equal((await plain.next('listening')).secure, undefined);
 });
