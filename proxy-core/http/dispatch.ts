@@ -78,11 +78,25 @@ export function handleRequest(
     decision.kind === 'internal' && decision.endpoint === 'metrics' && routing.metricsToken !== null
       ? (checkRequest(req, routing.policy.gate) ?? NO_USER)
       : admitRequest(req, routing.policy);
-  if (verdict instanceof Promise) {
-    void verdict.then((settled) => {
-      if (!req.socket.destroyed) answerRequest(req, res, decision, settled, routing, stats);
-    });
-  } else answerRequest(req, res, decision, verdict, routing, stats);
+  whenSettled(verdict, req.socket, (settled) => {
+    answerRequest(req, res, decision, settled, routing, stats);
+  });
+}
+
+// A verdict is known at once but for a credential's first scrypt verify; once it is, it is
+// answered unless the client has gone meanwhile.
+function whenSettled(
+  verdict: Verdict | Promise<Verdict>,
+  socket: Socket,
+  answer: (verdict: Verdict) => void,
+): void {
+  if (!(verdict instanceof Promise)) {
+    answer(verdict);
+    return;
+  }
+  void verdict.then((settled) => {
+    if (!socket.destroyed) answer(settled);
+  });
 }
 
 function answerRequest(
@@ -116,12 +130,9 @@ export function handleUpgrade(
 ): void {
   const res = upgradeExchange(req, socket);
   if (res === undefined) return;
-  const verdict = admitRequest(req, routing.policy);
-  if (verdict instanceof Promise) {
-    void verdict.then((settled) => {
-      if (!socket.destroyed) answerUpgrade(req, res, head, settled, routing, stats, open);
-    });
-  } else answerUpgrade(req, res, head, verdict, routing, stats, open);
+  whenSettled(admitRequest(req, routing.policy), socket, (verdict) => {
+    answerUpgrade(req, res, head, verdict, routing, stats, open);
+  });
 }
 
 function answerUpgrade(
@@ -182,12 +193,9 @@ export function handleConnect(
   stats: Stats,
   open: Set<Socket>,
 ): void {
-  const verdict = admitRequest(req, routing.policy);
-  if (verdict instanceof Promise) {
-    void verdict.then((settled) => {
-      if (!socket.destroyed) answerConnect(req, socket, head, settled, routing, stats, open);
-    });
-  } else answerConnect(req, socket, head, verdict, routing, stats, open);
+  whenSettled(admitRequest(req, routing.policy), socket, (verdict) => {
+    answerConnect(req, socket, head, verdict, routing, stats, open);
+  });
 }
 
 function answerConnect(

@@ -1,7 +1,8 @@
 // Small HTTP client helpers for tests: a request that resolves with status, headers and the
 // whole body, and a raw-socket exchange for framing edge cases (after mockttp's sendRawRequest).
 
-import { request, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { request as requestTls, type RequestOptions } from 'node:https';
 import { connect } from 'node:net';
 
 export interface Received {
@@ -11,14 +12,18 @@ export interface Received {
   readonly body: Buffer;
 }
 
-/** Sends one request (a fresh connection, no agent) and reads the whole response. */
+/**
+ * Sends one request (a fresh connection, no agent) and reads the whole response; an https:// URL
+ * goes over TLS (`options.ca` names the CA to trust).
+ */
 export function send(
   url: string,
   options: RequestOptions = {},
   body?: string | Buffer,
 ): Promise<Received> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, ...options }, (res) => {
+    const make = url.startsWith('https:') ? requestTls : request;
+    const req = make(url, { agent: false, ...options }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {

@@ -7,14 +7,14 @@ import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, request, type RequestOptions } from 'node:https';
+import { createServer, type RequestOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { connect } from 'node:tls';
 import { promisify } from 'node:util';
-import type { Received } from './client.js';
+import { send, type Received } from './client.js';
 import { withGuard } from './process-spawn.js';
 import { closeServer, type Upstream } from './servers.js';
 
@@ -83,23 +83,7 @@ export function sendTls(
   options: RequestOptions = {},
   body?: string,
 ): Promise<Received> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, ca, ...options }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          rawHeaders: res.rawHeaders,
-          body: Buffer.concat(chunks),
-        });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return send(url, { ca, ...options }, body);
 }
 
 /** The SHA-256 fingerprint of the certificate a TLS listener on 127.0.0.1:`port` serves now. */
