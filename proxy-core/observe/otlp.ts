@@ -1,26 +1,26 @@
 // OTLP push: memex's metrics sent to an OpenTelemetry collector through the OpenTelemetry JS
-// SDK's OTLP/HTTP (JSON) exporter. The SDK is loaded only when `otlp.endpoint` is set, so a memex
-// that pushes nothing carries none of it. Records reach the SDK in batches, once a second, so
-// the exchange that finishes pays one array push; the SDK then aggregates (cumulative), and
-// its reader exports every `interval_ms`, one request at a time with a timeout: a collector that
-// is down costs the aggregates and one pending export, never a growing queue.
+// SDK's OTLP/HTTP (JSON) exporter, driven by the SDK's periodic reader. The SDK is loaded only
+// when `otlp.endpoint` is set, so a memex that pushes nothing carries none of it. An exchange
+// that finishes pays one array push; once a second the records are turned into measurements and
+// aggregated (otlp-book.ts) a slice at a time, so no turn of the event loop holds more than
+// ~1 ms of it; the reader collects the aggregates and exports every `interval_ms`, one export at
+// a time with a timeout: a collector that is down costs the aggregates and one pending export,
+// never a growing queue.
 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Counter, Histogram, Meter } from '@opentelemetry/api';
 import type { ExportResultCode } from '@opentelemetry/core';
-import type { MeterProvider, PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type {
+  CollectionResult,
+  MeterProvider,
+  MetricProducer,
+  PushMetricExporter,
+} from '@opentelemetry/sdk-metrics';
 import type { Pricing } from '../../shared/pricing.js';
 import type { RequestRecord } from '../../shared/snapshot.js';
 import { createExportProblems, type ExportProblems } from './export-problems.js';
-import {
-  DURATION_BUCKETS,
-  OPERATION_DURATION,
-  TIME_TO_FIRST_CHUNK,
-  TOKEN_BUCKETS,
-  TOKEN_USAGE,
-} from './genai.js';
-import { COST, OtlpMeasures, REQUESTS, TOKENS, TUNNELS, type Measurement } from './otlp-measure.js';
+import { OtlpBook, type DataKinds } from './otlp-book.js';
+import { OtlpMeasures, type Measurement } from './otlp-measure.js';
 
 /** What stats hands each counted exchange and opened tunnel to. */
 export interface CountSink {
@@ -46,6 +46,8 @@ export interface OtlpOptions {
 }
 
 const BATCH_MS = 1_000;
+// Records counted in one turn of the event loop: ~5 µs each, so about 1 ms.
+const SLICE = 200;
 // Records waiting for the next batch; past it they are dropped and said so (a burst of this
 // size within a second is no LLM traffic).
 const PENDING_LIMIT = 10_000;
@@ -65,7 +67,8 @@ export function metricsUrl(endpoint: string): string {
 
 /** Loads the SDK and starts pushing to `options.endpoint`. */
 export async function startOtlpPush(options: OtlpOptions): Promise<OtlpPush> {
-  const [metricsSdk, exporterModule, resources] = await Promise.all([
+  const [api, metricsSdk, exporterModule, resources] = await Promise.all([
+    import('@opentelemetry/api'),
     import('@opentelemetry/sdk-metrics'),
     import('@opentelemetry/exporter-metrics-otlp-http'),
     import('@opentelemetry/resources'),
@@ -83,6 +86,70 @@ export async function startOtlpPush(options: OtlpOptions): Promise<OtlpPush> {
     }),
     problems,
   );
+  const kinds: DataKinds = {
+    histogram: metricsSdk.DataPointType.HISTOGRAM,
+    sum: metricsSdk.DataPointType.SUM,
+    cumulative: metricsSdk.AggregationTemporality.CUMULATIVE,
+    double: api.ValueType.DOUBLE,
+  };
+  const measures = new OtlpMeasures();
+  measures.setPricing(options.pricing);
+  const book = new OtlpBook();
+  const startTime = hrTimeNow();
+
+  const pending: RequestRecord[] = [];
+  let tunnels: [host: string, user: string | null][] = [];
+  let dropped = 0;
+  const measured: Measurement[] = [];
+  const count = (record: RequestRecord): void => {
+    measures.ofRequest(record, measured);
+    for (const measurement of measured) book.add(measurement);
+    measured.length = 0;
+  };
+  // Counts up to SLICE records now and the rest on later turns of the loop.
+  let draining = false;
+  const drainSlice = (): void => {
+    const records = pending.splice(0, SLICE);
+    for (const record of records) count(record);
+    if (pending.length > 0) {
+      setImmediate(drainSlice);
+      return;
+    }
+    draining = false;
+  };
+  const drain = (): void => {
+    for (const [host, user] of tunnels) book.add(measures.ofTunnel(host, user));
+    tunnels = [];
+    if (dropped > 0 || book.dropped > 0) {
+      options.onProblem(
+        `OTLP push dropped ${dropped + book.dropped} measurements ` +
+          `(${dropped} records came faster than it counts, ${book.dropped} past its series bound)`,
+      );
+      dropped = 0;
+      book.dropped = 0;
+    }
+    if (draining || pending.length === 0) return;
+    draining = true;
+    drainSlice();
+  };
+  const producer: MetricProducer = {
+    collect(): Promise<CollectionResult> {
+      // What is still queued is counted now: a push (the last one too) carries every record.
+      for (const record of pending.splice(0)) count(record);
+      drain();
+      const metrics = book.collect(startTime, hrTimeNow(), kinds);
+      return Promise.resolve({
+        resourceMetrics: {
+          resource: resources.emptyResource(),
+          scopeMetrics:
+            metrics.length === 0
+              ? []
+              : [{ scope: { name: 'memex', version: options.version }, metrics }],
+        },
+        errors: [],
+      });
+    },
+  };
   const provider: MeterProvider = new metricsSdk.MeterProvider({
     resource: resources.resourceFromAttributes({
       'service.name': 'memex',
@@ -96,33 +163,10 @@ export async function startOtlpPush(options: OtlpOptions): Promise<OtlpPush> {
         exporter,
         exportIntervalMillis: options.intervalMs,
         exportTimeoutMillis: timeoutMs,
+        metricProducers: [producer],
       }),
     ],
   });
-  const instruments = createInstruments(provider.getMeter('memex', options.version));
-  const measures = new OtlpMeasures();
-  measures.setPricing(options.pricing);
-
-  let pending: RequestRecord[] = [];
-  let tunnels: [host: string, user: string | null][] = [];
-  let dropped = 0;
-  const measured: Measurement[] = [];
-  const drain = (): void => {
-    const records = pending;
-    const hosts = tunnels;
-    pending = [];
-    tunnels = [];
-    for (const record of records) measures.ofRequest(record, measured);
-    for (const [host, user] of hosts) measured.push(measures.ofTunnel(host, user));
-    for (const { instrument, value, attributes } of measured) {
-      instruments.get(instrument)?.(value, attributes);
-    }
-    measured.length = 0;
-    if (dropped > 0) {
-      options.onProblem(`OTLP push dropped ${dropped} records that came faster than it batches`);
-      dropped = 0;
-    }
-  };
   const timer = setInterval(drain, BATCH_MS);
   timer.unref();
 
@@ -139,58 +183,15 @@ export async function startOtlpPush(options: OtlpOptions): Promise<OtlpPush> {
     },
     async close() {
       clearInterval(timer);
-      drain();
       // shutdown() collects and exports once more, within the reader's export timeout.
       await provider.shutdown().catch(() => undefined);
     },
   };
 }
 
-type Recorder = (value: number, attributes: Measurement['attributes']) => void;
-
-function createInstruments(meter: Meter): ReadonlyMap<string, Recorder> {
-  const histogram = (name: string, unit: string, description: string, buckets: number[]) =>
-    meter.createHistogram(name, {
-      unit,
-      description,
-      advice: { explicitBucketBoundaries: buckets },
-    });
-  const counter = (name: string, unit: string, description: string) =>
-    meter.createCounter(name, { unit, description });
-  const instruments: [string, Histogram | Counter][] = [
-    [
-      TOKEN_USAGE,
-      histogram(TOKEN_USAGE, '{token}', 'Number of input and output tokens used.', [
-        ...TOKEN_BUCKETS,
-      ]),
-    ],
-    [
-      OPERATION_DURATION,
-      histogram(OPERATION_DURATION, 's', 'GenAI operation duration.', [...DURATION_BUCKETS]),
-    ],
-    [
-      TIME_TO_FIRST_CHUNK,
-      histogram(TIME_TO_FIRST_CHUNK, 's', 'Time to receive the first chunk of a stream.', [
-        ...DURATION_BUCKETS,
-      ]),
-    ],
-    [REQUESTS, counter(REQUESTS, '{request}', 'Requests memex relayed, by status and client.')],
-    [TOKENS, counter(TOKENS, '{token}', 'Tokens by type: input, output, cache_read, cache_write.')],
-    [COST, counter(COST, '{currency}', 'Cost at the configured prices (config pricing:).')],
-    [TUNNELS, counter(TUNNELS, '{tunnel}', 'CONNECT tunnels opened, by host.')],
-  ];
-  return new Map(
-    instruments.map(([name, instrument]): [string, Recorder] => [
-      name,
-      'record' in instrument
-        ? (value, attributes) => {
-            instrument.record(value, attributes);
-          }
-        : (value, attributes) => {
-            instrument.add(value, attributes);
-          },
-    ]),
-  );
+function hrTimeNow(): [number, number] {
+  const ms = Date.now();
+  return [Math.floor(ms / 1000), (ms % 1000) * 1_000_000];
 }
 
 // The exporter's results, heard: a failure is said (rarely), a success after failures too.
