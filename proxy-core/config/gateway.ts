@@ -22,15 +22,14 @@ export function checkAuth(value: unknown, report: Report): Auth | null {
   checkKeys(value, ['auth'], AUTH_KEYS, report);
   const { username, password, users } = value;
   let ok = true;
+  let pair: { username: string; password: string } | undefined;
   if (username !== undefined || password !== undefined) {
-    if (typeof username !== 'string' || username === '' || username.includes(':')) {
-      report(['auth', 'username'], 'expected a non-empty string without ":"');
-      ok = false;
-    }
-    if (typeof password !== 'string' || password === '') {
-      report(['auth', 'password'], 'expected a non-empty string');
-      ok = false;
-    }
+    const nameOk = typeof username === 'string' && username !== '' && !username.includes(':');
+    const passwordOk = typeof password === 'string' && password !== '';
+    if (!nameOk) report(['auth', 'username'], 'expected a non-empty string without ":"');
+    if (!passwordOk) report(['auth', 'password'], 'expected a non-empty string');
+    if (nameOk && passwordOk) pair = { username, password };
+    else ok = false;
   }
   const checkedUsers = users === undefined ? undefined : checkUsers(users, report);
   if (checkedUsers === null) ok = false;
@@ -40,9 +39,7 @@ export function checkAuth(value: unknown, report: Report): Auth | null {
   }
   if (!ok) return null;
   return {
-    ...(username === undefined
-      ? {}
-      : { username: username as string, password: password as string }),
+    ...pair,
     ...(checkedUsers === undefined || checkedUsers === null ? {} : { users: checkedUsers }),
   };
 }
@@ -66,23 +63,21 @@ function checkUsers(value: unknown, report: Report): Record<string, string> | nu
       ok = false;
       continue;
     }
-    const parsed = typeof hash === 'string' ? parsePasswordHash(hash) : null;
-    if (parsed === null || 'problem' in parsed) {
-      report(
-        ['auth', 'users', name],
-        `not a password hash: ${parsed === null ? `got ${kindOf(hash)}` : parsed.problem}`,
-      );
+    // The text itself is never shown: a wrong hash may be a password pasted in by mistake.
+    if (typeof hash !== 'string') {
+      report(['auth', 'users', name], `not a password hash: got ${show(hash)}`);
       ok = false;
       continue;
     }
-    users[name] = hash as string;
+    const parsed = parsePasswordHash(hash);
+    if ('problem' in parsed) {
+      report(['auth', 'users', name], `not a password hash: ${parsed.problem}`);
+      ok = false;
+      continue;
+    }
+    users[name] = hash;
   }
   return ok ? users : null;
-}
-
-// What a value is, without its text: a wrong hash may be a password pasted in by mistake.
-function kindOf(value: unknown): string {
-  return typeof value === 'string' ? 'a string' : show(value);
 }
 
 const TLS_KEYS = ['cert', 'key'] as const;

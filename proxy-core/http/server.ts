@@ -193,8 +193,7 @@ export async function createProxy(
         }),
       );
       server.closeIdleConnections();
-      const cut = [...tunnels];
-      for (const socket of cut) socket.destroy();
+      for (const socket of tunnels) socket.destroy();
       // A keep-alive connection whose last response just finished would otherwise stay open
       // until the client's keep-alive timeout; Node has no "connection went idle" event to hook.
       const sweeper = setInterval(() => {

@@ -28,8 +28,10 @@ import {
   LabelValues,
   MODEL_LABELS,
   UNKNOWN,
+  USER_LABELS,
   toClientLabel,
   toModelLabel,
+  toUserLabel,
 } from './metrics.js';
 
 export const REQUESTS = 'memex.requests';
@@ -43,9 +45,6 @@ export const MEMEX_TOKEN_TYPE = 'memex.token.type';
 export const STATUS_CODE = 'http.response.status_code';
 export const SERVER_ADDRESS = 'server.address';
 export const USER = 'user.name';
-
-/** Distinct proxy users that keep their own value. */
-export const USER_LABELS = 100;
 
 /** One value for one instrument. */
 export interface Measurement {
@@ -66,7 +65,7 @@ export class OtlpMeasures {
   readonly #models = new LabelValues(MODEL_LABELS, toModelLabel);
   readonly #clients = new LabelValues(CLIENT_LABELS, toClientLabel);
   readonly #hosts = new LabelValues(HOST_LABELS, (host) => host);
-  readonly #users = new LabelValues(USER_LABELS, (user) => user);
+  readonly #users = new LabelValues(USER_LABELS, toUserLabel);
   readonly #prices = new PriceCache();
 
   setPricing(pricing: Pricing): void {

@@ -9,7 +9,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { ExportResultCode } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
 import type {
   CollectionResult,
   MeterProvider,
@@ -52,9 +52,6 @@ const SLICE = 200;
 // size within a second is no LLM traffic).
 const PENDING_LIMIT = 10_000;
 const EXPORT_TIMEOUT_MS = 10_000;
-// ExportResultCode.SUCCESS by value: importing the enum would load @opentelemetry/core at start.
-// eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- see above
-const SUCCESS = 0 as ExportResultCode.SUCCESS;
 
 /** `endpoint` as the exporter's URL: `/v1/metrics` added, as OTEL_EXPORTER_OTLP_ENDPOINT is read. */
 export function metricsUrl(endpoint: string): string {
@@ -67,8 +64,9 @@ export function metricsUrl(endpoint: string): string {
 
 /** Loads the SDK and starts pushing to `options.endpoint`. */
 export async function startOtlpPush(options: OtlpOptions): Promise<OtlpPush> {
-  const [api, metricsSdk, exporterModule, resources] = await Promise.all([
+  const [api, core, metricsSdk, exporterModule, resources] = await Promise.all([
     import('@opentelemetry/api'),
+    import('@opentelemetry/core'),
     import('@opentelemetry/sdk-metrics'),
     import('@opentelemetry/exporter-metrics-otlp-http'),
     import('@opentelemetry/resources'),
@@ -85,6 +83,7 @@ export async function startOtlpPush(options: OtlpOptions): Promise<OtlpPush> {
       concurrencyLimit: 1,
     }),
     problems,
+    core.ExportResultCode.SUCCESS,
   );
   const kinds: DataKinds = {
     histogram: metricsSdk.DataPointType.HISTOGRAM,
@@ -195,11 +194,15 @@ function hrTimeNow(): [number, number] {
 }
 
 // The exporter's results, heard: a failure is said (rarely), a success after failures too.
-function reporting(exporter: PushMetricExporter, problems: ExportProblems): PushMetricExporter {
+function reporting(
+  exporter: PushMetricExporter,
+  problems: ExportProblems,
+  success: ExportResult['code'],
+): PushMetricExporter {
   return {
     export(metrics, done) {
-      exporter.export(metrics, (result) => {
-        if (result.code === SUCCESS) problems.succeeded();
+      exporter.export(metrics, (result: ExportResult) => {
+        if (result.code === success) problems.succeeded();
         else problems.failed(result.error?.message ?? 'the collector refused the export');
         done(result);
       });

@@ -22,6 +22,8 @@ import { UNKNOWN_ORIGIN } from '../../../../shared/who.js';
 import { spawnProcess, withGuard } from '../../../helpers/process-spawn.js';
 
 const linux = process.platform === 'linux';
+// Why a test that reads /proc is skipped elsewhere.
+const OFF_LINUX = !linux && 'reads /proc and real sockets: Linux only';
 
 const CLIENT = [
   "const net = require('node:net');",
@@ -122,7 +124,7 @@ function spawnClient(
 
 test(
   'a node -e client is found: its pid, name, cwd, and project on its branch',
-  { skip: !linux },
+  { skip: OFF_LINUX },
   async (t) => {
     const repo = await repoOnBranch(t);
     const server = await listen(t, '127.0.0.1');
@@ -143,7 +145,7 @@ test(
 
 test(
   'a client run as `node script` is named by the script, without its extension',
-  { skip: !linux },
+  { skip: OFF_LINUX },
   async (t) => {
     const repo = await repoOnBranch(t);
     const script = join(repo.root, 'agent-script.cjs');
@@ -164,7 +166,7 @@ for (const [host, connectTo] of [
   ['::1', '::1'],
   ['::ffff:127.0.0.1', '127.0.0.1'],
 ] as const) {
-  test(`a client is found over ${host} (memex sees ${host})`, { skip: !linux }, async (t) => {
+  test(`a client is found over ${host} (memex sees ${host})`, { skip: OFF_LINUX }, async (t) => {
     const server = await listen(t, host);
     if (server === null) {
       t.skip(`no ${host} here`);
@@ -184,7 +186,7 @@ for (const [host, connectTo] of [
 
 test(
   '50 concurrent lookups share one scan; the next ones check the known pid first',
-  { skip: !linux },
+  { skip: OFF_LINUX },
   async (t) => {
     const repo = await repoOnBranch(t);
     const server = await listen(t, '127.0.0.1');
@@ -210,7 +212,7 @@ test(
 
 test(
   'a connection nobody holds is UNKNOWN_ORIGIN within the limit, without walking /proc',
-  { skip: !linux },
+  { skip: OFF_LINUX },
   async (t) => {
     const server = await listen(t, '127.0.0.1');
     assert.ok(server !== null);
@@ -279,7 +281,7 @@ function local(clientPort: number): Connection {
 
 test(
   'a fake /proc: names from cmdline scripts and rewritten titles, cwd and project',
-  { skip: !linux },
+  { skip: OFF_LINUX },
   async (t) => {
     const uid = process.getuid?.() ?? 0;
     const repo = await repoOnBranch(t);
@@ -323,7 +325,7 @@ test(
 
 test(
   'a fake /proc: the recent pids are read first, and a pid already found ends the walk',
-  { skip: !linux },
+  { skip: OFF_LINUX },
   async (t) => {
     const uid = process.getuid?.() ?? 0;
     const root = await fakeProc(t, row(50001, 9001, uid) + row(50002, 9002, uid), [
@@ -343,7 +345,11 @@ test(
 
 test(
   'a fake /proc: sockets of another uid are not looked for without privileges',
-  { skip: !linux || process.getuid?.() === 0 },
+  {
+    skip:
+      OFF_LINUX ||
+      (process.getuid?.() === 0 && 'root may look at every uid: run it as another user'),
+  },
   async (t) => {
     const uid = process.getuid?.() ?? 0;
     const root = await fakeProc(t, row(50001, 9001, uid + 1), [
@@ -356,7 +362,7 @@ test(
 
 test(
   "a fake /proc: processes of another uid than the socket's are skipped",
-  { skip: !linux },
+  { skip: OFF_LINUX },
   async (t) => {
     const uid = process.getuid?.() ?? 0;
     if (uid !== 0) {
@@ -375,7 +381,7 @@ test(
 
 test(
   'a fake /proc: an IPv4 client missing from the IPv4 table is looked for in the IPv6 one',
-  { skip: !linux },
+  { skip: OFF_LINUX },
   async (t) => {
     const uid = process.getuid?.() ?? 0;
     // An AF_INET6 socket connected to ::ffff:127.0.0.1:8080 from port 50000 (0xC350).
